@@ -7,4 +7,5 @@ require (
 	github.com/mediocregopher/radix/v4 v4.1.4 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/tilinna/clock v1.0.2 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )

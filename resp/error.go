@@ -1,0 +1,77 @@
+package resp
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Error is an error reply of the server, such as "WRONGTYPE Operation against a
+// key holding the wrong kind of value". Match it with errors.As; Prefix gives
+// its code.
+type Error struct {
+	// Msg is the server's text, without the leading '-' or '!'.
+	Msg string
+}
+
+// Error returns the server's text unchanged.
+func (e *Error) Error() string { return e.Msg }
+
+// Prefix returns the error code: the first word of the message, such as
+// "WRONGTYPE", "MOVED" or "ERR".
+func (e *Error) Prefix() string {
+	if i := strings.IndexByte(e.Msg, ' '); i >= 0 {
+		return e.Msg[:i]
+	}
+	return e.Msg
+}
+
+// IsMoved reports whether the reply is a MOVED redirect, and returns the slot
+// and the address of the node that owns it now.
+func (e *Error) IsMoved() (slot int, addr string, ok bool) {
+	return e.redirect("MOVED ")
+}
+
+// IsAsk reports whether the reply is an ASK redirect, and returns the slot and
+// the address of the node to ask (with ASKING) for this one command.
+func (e *Error) IsAsk() (slot int, addr string, ok bool) {
+	return e.redirect("ASK ")
+}
+
+// IsTryAgain reports whether the reply is TRYAGAIN: a multi-key command during
+// a slot migration that the server asks to retry later.
+func (e *Error) IsTryAgain() bool { return strings.HasPrefix(e.Msg, "TRYAGAIN") }
+
+// IsClusterDown reports whether the reply is CLUSTERDOWN.
+func (e *Error) IsClusterDown() bool { return strings.HasPrefix(e.Msg, "CLUSTERDOWN") }
+
+// IsLoading reports whether the reply is LOADING: the node is loading its data
+// set into memory.
+func (e *Error) IsLoading() bool { return strings.HasPrefix(e.Msg, "LOADING") }
+
+// IsMasterDown reports whether the reply is MASTERDOWN.
+func (e *Error) IsMasterDown() bool { return strings.HasPrefix(e.Msg, "MASTERDOWN") }
+
+// redirect parses "<prefix><slot> <host:port>".
+func (e *Error) redirect(prefix string) (int, string, bool) {
+	rest, ok := strings.CutPrefix(e.Msg, prefix)
+	if !ok {
+		return 0, "", false
+	}
+	slotText, addr, ok := strings.Cut(rest, " ")
+	if !ok || addr == "" {
+		return 0, "", false
+	}
+	slot, err := strconv.Atoi(slotText)
+	if err != nil || slot < 0 {
+		return 0, "", false
+	}
+	return slot, addr, true
+}
+
+// AsError returns err as a *Error when it is or wraps one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,256 @@
+package resp
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"strconv"
+	"unsafe"
+
+	radixresp "github.com/mediocregopher/radix/v4/resp"
+)
+
+// ErrProtocol is returned for input that is not valid RESP. The stream it came
+// from is out of sync and must not be used again.
+var ErrProtocol = errors.New("resp: protocol error")
+
+// maxBulkLen is the largest bulk string the reader accepts (Redis's own
+// proto-max-bulk-len default).
+const maxBulkLen = 512 << 20
+
+// maxPrealloc caps the capacity reserved up front for an aggregate, so a bad
+// length cannot make the reader allocate gigabytes before reading anything.
+const maxPrealloc = 1 << 16
+
+// maxDepth bounds how deeply aggregates may nest.
+const maxDepth = 512
+
+// ReadReply reads one complete RESP2 or RESP3 reply from br and returns it
+// decoded (see the package doc for the types).
+//
+// A server error reply is returned as a *Error with a nil value: the stream
+// stays in sync and the next reply can be read. An error reply nested inside
+// an aggregate (EXEC's results, for example) is kept in place as a *Error
+// value. Any other error (I/O, ErrProtocol) means the stream is broken.
+// RESP3 attributes are read and dropped.
+func ReadReply(br radixresp.BufferedReader) (any, error) {
+	return readReply(br, 0)
+}
+
+func readReply(br radixresp.BufferedReader, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: aggregates nested deeper than %d", ErrProtocol, maxDepth)
+	}
+	line, err := readLine(br)
+	if err != nil {
+		return nil, err
+	}
+	body := line[1:]
+	switch line[0] {
+	case '+':
+		return string(body), nil
+	case '-':
+		return nil, &Error{Msg: string(body)}
+	case ':':
+		return parseInt(body)
+	case '$', '=':
+		return readBulk(br, line[0], body)
+	case '!':
+		msg, err := readBulk(br, '!', body)
+		if err != nil || msg == nil {
+			return nil, err
+		}
+		return nil, &Error{Msg: msg.(string)}
+	case '*', '~', '>':
+		return readArray(br, body, depth)
+	case '%':
+		return readMap(br, body, depth)
+	case '|':
+		if _, err := readMap(br, body, depth); err != nil {
+			return nil, err
+		}
+		return readReply(br, depth)
+	case '_':
+		return nil, nil
+	case '#':
+		switch string(body) {
+		case "t":
+			return true, nil
+		case "f":
+			return false, nil
+		}
+		return nil, fmt.Errorf("%w: bad boolean %q", ErrProtocol, body)
+	case ',':
+		return parseDouble(body)
+	case '(':
+		n, ok := new(big.Int).SetString(string(body), 10)
+		if !ok {
+			return nil, fmt.Errorf("%w: bad big number %q", ErrProtocol, body)
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("%w: unknown reply type %q", ErrProtocol, line[0])
+}
+
+// readLine returns the next line without its CRLF. The slice is only valid
+// until the next read.
+func readLine(br radixresp.BufferedReader) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		// A simple string longer than the read buffer: gather it.
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = br.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("resp: reading reply: %w", err)
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return nil, fmt.Errorf("%w: malformed line %q", ErrProtocol, line)
+	}
+	return line[:len(line)-2], nil
+}
+
+func readBulk(br radixresp.BufferedReader, kind byte, body []byte) (any, error) {
+	n, err := parseLen(body, maxBulkLen)
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	buf := make([]byte, n+2)
+	if _, err := io.ReadFull(br, buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("resp: reading bulk string: %w", err)
+	}
+	if buf[n] != '\r' || buf[n+1] != '\n' {
+		return nil, fmt.Errorf("%w: bulk string of %d bytes not followed by CRLF", ErrProtocol, n)
+	}
+	buf = buf[:n]
+	if kind == '=' {
+		// Verbatim string: "txt:" or "mkd:" format prefix, then the text.
+		if n < 4 || buf[3] != ':' {
+			return nil, fmt.Errorf("%w: verbatim string without format", ErrProtocol)
+		}
+		buf = buf[4:]
+	}
+	if len(buf) == 0 {
+		return "", nil
+	}
+	// buf is ours alone and never written again: share it with the string.
+	return unsafe.String(&buf[0], len(buf)), nil
+}
+
+func readArray(br radixresp.BufferedReader, body []byte, depth int) (any, error) {
+	n, err := parseLen(body, math.MaxInt32)
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	arr := make([]any, 0, min(n, maxPrealloc))
+	for range n {
+		v, err := readReply(br, depth+1)
+		if err != nil {
+			var replyErr *Error
+			if !errors.As(err, &replyErr) {
+				return nil, err
+			}
+			v = replyErr
+		}
+		arr = append(arr, v)
+	}
+	return arr, nil
+}
+
+func readMap(br radixresp.BufferedReader, body []byte, depth int) (any, error) {
+	n, err := parseLen(body, math.MaxInt32)
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	m := make(map[string]any, min(n, maxPrealloc))
+	for range n {
+		k, err := readReply(br, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		v, err := readReply(br, depth+1)
+		if err != nil {
+			var replyErr *Error
+			if !errors.As(err, &replyErr) {
+				return nil, err
+			}
+			v = replyErr
+		}
+		key, ok := k.(string)
+		if !ok {
+			key = fmt.Sprint(k)
+		}
+		m[key] = v
+	}
+	return m, nil
+}
+
+// parseLen parses an aggregate or bulk length: -1 (null) up to limit.
+func parseLen(b []byte, limit int64) (int, error) {
+	n, err := parseInt(b)
+	if err != nil {
+		return 0, err
+	}
+	if n < -1 || n > limit {
+		return 0, fmt.Errorf("%w: length %d out of range", ErrProtocol, n)
+	}
+	return int(n), nil
+}
+
+// parseInt parses a signed decimal without allocating.
+func parseInt(b []byte) (int64, error) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 19 {
+		return 0, fmt.Errorf("%w: bad integer %q", ErrProtocol, b)
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("%w: bad integer %q", ErrProtocol, b)
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if neg {
+		if n > 1<<63 {
+			return 0, fmt.Errorf("%w: integer overflow %q", ErrProtocol, b)
+		}
+		return -int64(n), nil
+	}
+	if n > math.MaxInt64 {
+		return 0, fmt.Errorf("%w: integer overflow %q", ErrProtocol, b)
+	}
+	return int64(n), nil
+}
+
+func parseDouble(b []byte) (float64, error) {
+	switch string(b) {
+	case "inf":
+		return math.Inf(1), nil
+	case "-inf":
+		return math.Inf(-1), nil
+	case "nan", "-nan":
+		return math.NaN(), nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: bad double %q", ErrProtocol, b)
+	}
+	return f, nil
+}

@@ -1,0 +1,158 @@
+package resp
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"math"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func reader(s string) *bufio.Reader { return bufio.NewReaderSize(strings.NewReader(s), 16) }
+
+func TestReadReply(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  any
+	}{
+		{name: "simple string", input: "+OK\r\n", want: "OK"},
+		{name: "integer", input: ":-42\r\n", want: int64(-42)},
+		{name: "min int64", input: ":-9223372036854775808\r\n", want: int64(math.MinInt64)},
+		{name: "bulk string", input: "$5\r\nhello\r\n", want: "hello"},
+		{name: "binary bulk string", input: "$4\r\na\r\n\x00\r\n", want: "a\r\n\x00"},
+		{name: "empty bulk string", input: "$0\r\n\r\n", want: ""},
+		{name: "null bulk", input: "$-1\r\n", want: nil},
+		{name: "null array", input: "*-1\r\n", want: nil},
+		{name: "array", input: "*3\r\n:1\r\n$1\r\na\r\n*0\r\n", want: []any{int64(1), "a", []any{}}},
+		{name: "error inside array stays in place", input: "*2\r\n-ERR x\r\n+OK\r\n", want: []any{&Error{Msg: "ERR x"}, "OK"}},
+		{name: "resp3 null", input: "_\r\n", want: nil},
+		{name: "resp3 booleans", input: "*2\r\n#t\r\n#f\r\n", want: []any{true, false}},
+		{name: "resp3 double", input: ",1.5\r\n", want: 1.5},
+		{name: "resp3 infinity", input: ",-inf\r\n", want: math.Inf(-1)},
+		{name: "resp3 map", input: "%2\r\n+a\r\n:1\r\n:2\r\n+b\r\n", want: map[string]any{"a": int64(1), "2": "b"}},
+		{name: "resp3 set", input: "~1\r\n+x\r\n", want: []any{"x"}},
+		{name: "resp3 verbatim", input: "=8\r\ntxt:abcd\r\n", want: "abcd"},
+		{name: "resp3 attribute dropped", input: "|1\r\n+k\r\n+v\r\n:7\r\n", want: int64(7)},
+		{name: "long simple string", input: "+" + strings.Repeat("x", 100) + "\r\n", want: strings.Repeat("x", 100)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			br := reader(tt.input + ":9\r\n")
+			got, err := ReadReply(br)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			next, err := ReadReply(br)
+			require.NoError(t, err, "the stream must stay in sync")
+			assert.Equal(t, int64(9), next)
+		})
+	}
+}
+
+func TestReadReplyBigNumber(t *testing.T) {
+	got, err := ReadReply(reader("(3492890328409238509324850943850943825024385\r\n"))
+	require.NoError(t, err)
+	want, _ := new(big.Int).SetString("3492890328409238509324850943850943825024385", 10)
+	assert.Equal(t, want, got)
+}
+
+func TestReadReplyErrors(t *testing.T) {
+	t.Run("error reply keeps the stream usable", func(t *testing.T) {
+		br := reader("-WRONGTYPE Operation against a key\r\n!8\r\nSYNTAX x\r\n+OK\r\n")
+		_, err := ReadReply(br)
+		var replyErr *Error
+		require.ErrorAs(t, err, &replyErr)
+		assert.Equal(t, "WRONGTYPE", replyErr.Prefix())
+		assert.Equal(t, "WRONGTYPE Operation against a key", err.Error())
+		_, err = ReadReply(br)
+		require.ErrorAs(t, err, &replyErr)
+		assert.Equal(t, "SYNTAX x", replyErr.Msg)
+		v, err := ReadReply(br)
+		require.NoError(t, err)
+		assert.Equal(t, "OK", v)
+	})
+	broken := []struct {
+		name, input string
+		wantErr     error
+	}{
+		{name: "unknown type", input: "?x\r\n", wantErr: ErrProtocol},
+		{name: "bad integer", input: ":12a\r\n", wantErr: ErrProtocol},
+		{name: "integer overflow", input: ":99999999999999999999\r\n", wantErr: ErrProtocol},
+		{name: "negative length", input: "$-2\r\n", wantErr: ErrProtocol},
+		{name: "huge bulk", input: "$999999999999\r\n", wantErr: ErrProtocol},
+		{name: "bulk without CRLF", input: "$1\r\nab\r\n", wantErr: ErrProtocol},
+		{name: "missing CR", input: "+OK\n", wantErr: ErrProtocol},
+		{name: "truncated bulk", input: "$10\r\nabc", wantErr: io.ErrUnexpectedEOF},
+		{name: "truncated array", input: "*2\r\n:1\r\n", wantErr: io.ErrUnexpectedEOF},
+		{name: "empty input", input: "", wantErr: io.ErrUnexpectedEOF},
+	}
+	for _, tt := range broken {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadReply(reader(tt.input))
+			assert.ErrorIs(t, err, tt.wantErr)
+			_, isReply := AsError(err)
+			assert.False(t, isReply, "a broken stream is not a server error reply")
+		})
+	}
+}
+
+func TestErrorRedirects(t *testing.T) {
+	slot, addr, ok := (&Error{Msg: "MOVED 3999 127.0.0.1:6381"}).IsMoved()
+	assert.True(t, ok)
+	assert.Equal(t, 3999, slot)
+	assert.Equal(t, "127.0.0.1:6381", addr)
+
+	slot, addr, ok = (&Error{Msg: "ASK 12 [::1]:7000"}).IsAsk()
+	assert.True(t, ok)
+	assert.Equal(t, 12, slot)
+	assert.Equal(t, "[::1]:7000", addr)
+
+	for _, msg := range []string{"MOVED", "MOVED x 1:2", "MOVED 1", "ASK 1 a", "ERR MOVED 1 a:1"} {
+		_, _, moved := (&Error{Msg: msg}).IsMoved()
+		assert.False(t, moved && msg != "ASK 1 a", msg)
+	}
+	assert.True(t, (&Error{Msg: "TRYAGAIN Multiple keys request during rehashing of slot"}).IsTryAgain())
+	assert.True(t, (&Error{Msg: "CLUSTERDOWN The cluster is down"}).IsClusterDown())
+	assert.True(t, (&Error{Msg: "LOADING Redis is loading the dataset in memory"}).IsLoading())
+	assert.True(t, (&Error{Msg: "MASTERDOWN Link with MASTER is down"}).IsMasterDown())
+	assert.Equal(t, "ERR", (&Error{Msg: "ERR"}).Prefix())
+
+	wrapped := errors.Join(errors.New("context"), &Error{Msg: "ERR x"})
+	e, ok := AsError(wrapped)
+	require.True(t, ok)
+	assert.Equal(t, "ERR x", e.Msg)
+}
+
+func TestAppendCommand(t *testing.T) {
+	got := AppendCommand([]byte("x"), []string{"SET", "k", "", "a\r\nb"})
+	assert.Equal(t, "x*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n$4\r\na\r\nb\r\n", string(got))
+}
+
+func TestAppendCommandRoundTrip(t *testing.T) {
+	args := []string{"GET", "\x00\xff{}", strings.Repeat("v", 300)}
+	v, err := ReadReply(reader(string(AppendCommand(nil, args))))
+	require.NoError(t, err)
+	assert.Equal(t, []any{args[0], args[1], args[2]}, v)
+}
+
+func FuzzReadReply(f *testing.F) {
+	for _, s := range []string{"+OK\r\n", "*2\r\n$1\r\na\r\n:1\r\n", "%1\r\n+a\r\n_\r\n", "$-1\r\n", "|1\r\n+a\r\n+b\r\n#t\r\n", ",1e3\r\n", "(12\r\n", "=5\r\ntxt:a\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReaderSize(strings.NewReader(string(data)), 16)
+		for range 8 {
+			_, err := ReadReply(br)
+			if err != nil {
+				if _, ok := AsError(err); !ok {
+					return
+				}
+			}
+		}
+	})
+}
