@@ -1,0 +1,91 @@
+package actors
+
+import (
+	"context"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/mediocregopher/radix/v4"
+)
+
+// Mode says how the coordinator sends a pipeline's node batches.
+type Mode uint8
+
+const (
+	// Parallel sends every node batch at once: the pipeline costs one round
+	// trip to the slowest node.
+	Parallel Mode = iota
+	// Serial sends one node batch after another, each after the previous
+	// batch's replies are in.
+	Serial
+)
+
+// String returns "parallel" or "serial".
+func (m Mode) String() string {
+	if m == Serial {
+		return "serial"
+	}
+	return "parallel"
+}
+
+// Result is the outcome of one command.
+type Result struct {
+	// Value is the decoded reply: string, int64, float64, bool, nil, []any,
+	// map[string]any (see package resp). It is nil when Err is set.
+	Value any
+	// Err is this command's own error: a *resp.Error for an error reply of
+	// the server (e.g. WRONGTYPE), or an error of redactor's (ErrCrossSlot, a
+	// connection failure) wrapped with %w.
+	Err error
+}
+
+// Exec asks the coordinator to run a pipeline. The coordinator fills in
+// Results and Err, then sends the same *Exec to Done, or back to the sender
+// when Done is nil. An Exec must not be changed or sent again until it comes
+// back.
+type Exec struct {
+	// Ctx bounds the pipeline: batches not yet sent when it is done are not
+	// sent, and their commands get its error. Nil means no bound.
+	Ctx context.Context
+	// Commands are the commands to run, each name first.
+	Commands [][]string
+	// Mode says whether node batches go out at once or one after another.
+	Mode Mode
+	// Done, when not nil, receives the finished Exec. It must have room for
+	// one value: the coordinator never blocks on it.
+	Done chan<- *Exec
+
+	// Results holds one Result per command, in the order of Commands.
+	Results []Result
+	// Err is set when the pipeline as a whole failed (ErrNoRoutes); the
+	// commands' own errors are in Results.
+	Err error
+
+	sender  *actor.PID
+	pending int
+	queue   []*nodeBatch
+}
+
+// nodeBatch is the commands of one Exec that go to one node, sent to its node
+// actor in one write.
+type nodeBatch struct {
+	exec *Exec
+	// node is the node actor to send the batch to.
+	node *actor.PID
+	// idx are positions in exec.Commands, in increasing order.
+	idx []int
+	// replied counts the replies read so far.
+	replied int
+	// coordinator is told when the batch is done.
+	coordinator *actor.PID
+}
+
+// batchDone tells the coordinator that a node batch has an outcome for each
+// of its commands.
+type batchDone struct {
+	batch *nodeBatch
+}
+
+// connBroken tells a node actor that its connection failed.
+type connBroken struct {
+	conn radix.Conn
+}

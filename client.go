@@ -1,0 +1,155 @@
+package redactor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/mediocregopher/radix/v4"
+
+	"github.com/redactor-go/redactor/actors"
+	"github.com/redactor-go/redactor/topology"
+)
+
+// Client is a Redis Cluster client. It is safe for concurrent use. Create it
+// with New and release it with Close.
+type Client struct {
+	cfg         Config
+	system      *actor.ActorSystem
+	ownSystem   bool
+	topology    *actor.PID
+	coordinator *actor.PID
+	closed      chan struct{}
+	closeOnce   sync.Once
+}
+
+// New connects to the cluster: it loads the slot map and the command table
+// from the first of cfg.Addrs that answers, and starts the client's actors.
+// ctx bounds only this start.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, system: cfg.ActorSystem, closed: make(chan struct{})}
+	if c.system == nil {
+		c.ownSystem = true
+		c.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+			return cfg.Logger
+		}))
+	}
+	dial := c.dial
+	c.topology = c.system.Root.SpawnPrefix(topology.Props(topology.ActorConfig{
+		Seeds: cfg.Addrs,
+		Dial:  dial,
+		NodeProps: func(addr string) *actor.Props {
+			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: dial})
+		},
+	}), "redactor-topology")
+
+	routes, err := c.refresh(ctx)
+	if err != nil {
+		c.stopActors()
+		return nil, err
+	}
+	c.coordinator = c.system.Root.SpawnPrefix(actors.CoordinatorProps(actors.CoordinatorConfig{
+		Topology: c.topology,
+		Routes:   routes,
+	}), "redactor-coordinator")
+	return c, nil
+}
+
+// dial connects to one node.
+func (c *Client) dial(ctx context.Context, addr string) (radix.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
+	defer cancel()
+	return radix.Dialer{}.Dial(ctx, "tcp", addr)
+}
+
+// refresh asks the topology actor to load the layout and waits for it.
+func (c *Client) refresh(ctx context.Context) (*topology.Routes, error) {
+	done := make(chan any, 1)
+	c.system.Root.Send(c.topology, &topology.Refresh{Done: done})
+	select {
+	case answer := <-done:
+		switch a := answer.(type) {
+		case *topology.Routes:
+			return a, nil
+		case *topology.RefreshFailed:
+			return nil, fmt.Errorf("redactor: %w", a.Err)
+		}
+		return nil, fmt.Errorf("redactor: unexpected topology answer %T", answer)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("redactor: loading the cluster layout: %w", ctx.Err())
+	}
+}
+
+// Pipeline returns an empty pipeline. By default it follows the client's
+// Config.SerialPipelines; WithParallel overrides that.
+func (c *Client) Pipeline(opts ...PipelineOption) *Pipeline {
+	p := &Pipeline{client: c, mode: actors.Parallel}
+	if c.cfg.SerialPipelines {
+		p.mode = actors.Serial
+	}
+	for _, opt := range opts {
+		opt(p)
+	}
+	return p
+}
+
+// Do runs one command and returns its Result. Errors of the whole call
+// (context done, client closed) are in Result.Err too.
+func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
+	p := c.Pipeline()
+	p.Do(cmd, args...)
+	results, err := p.Exec(ctx)
+	if err != nil {
+		return Result{Err: err}
+	}
+	return results[0]
+}
+
+// exec sends e to the coordinator and waits for it to come back.
+func (c *Client) exec(ctx context.Context, e *actors.Exec) error {
+	done := make(chan *actors.Exec, 1)
+	e.Ctx, e.Done = ctx, done
+	select {
+	case <-c.closed:
+		return ErrClosed
+	default:
+	}
+	c.system.Root.Send(c.coordinator, e)
+	select {
+	case <-done:
+		return e.Err
+	case <-ctx.Done():
+		return fmt.Errorf("redactor: pipeline: %w", ctx.Err())
+	case <-c.closed:
+		return ErrClosed
+	}
+}
+
+// Close stops the client's actors and closes its connections. Calls in
+// flight return ErrClosed. Close is idempotent.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		c.stopActors()
+	})
+	return nil
+}
+
+// stopActors stops the coordinator and the topology actor (whose children,
+// the node actors, stop with it), then the actor system if it is the
+// client's own.
+func (c *Client) stopActors() {
+	if c.coordinator != nil {
+		_ = c.system.Root.StopFuture(c.coordinator).Wait()
+	}
+	_ = c.system.Root.StopFuture(c.topology).Wait()
+	if c.ownSystem {
+		c.system.Shutdown()
+	}
+}

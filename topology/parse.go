@@ -1,0 +1,146 @@
+package topology
+
+import (
+	"fmt"
+)
+
+// ParseShards builds a SlotMap from a decoded CLUSTER SHARDS reply (Redis 7+).
+// fallbackHost replaces a missing or unknown endpoint; it should be the host
+// of the node that answered. Shards without slots or without a healthy master
+// are left out.
+func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
+	list, ok := reply.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: CLUSTER SHARDS reply is %T, not an array", ErrMalformedReply, reply)
+	}
+	var shards []Shard
+	for _, item := range list {
+		fields, err := fieldMap(item)
+		if err != nil {
+			return nil, fmt.Errorf("shard: %w", err)
+		}
+		slots, _ := fields["slots"].([]any)
+		if len(slots)%2 != 0 {
+			return nil, fmt.Errorf("%w: odd slot bounds list", ErrMalformedReply)
+		}
+		var shard Shard
+		for i := 0; i < len(slots); i += 2 {
+			r, err := slotRange(slots[i], slots[i+1])
+			if err != nil {
+				return nil, err
+			}
+			shard.Ranges = append(shard.Ranges, r)
+		}
+		nodes, _ := fields["nodes"].([]any)
+		for _, n := range nodes {
+			node, err := fieldMap(n)
+			if err != nil {
+				return nil, fmt.Errorf("shard node: %w", err)
+			}
+			if health, _ := node["health"].(string); health != "" && health != "online" {
+				continue
+			}
+			port, ok := node["port"].(int64)
+			if !ok {
+				port, ok = node["tls-port"].(int64)
+			}
+			if !ok {
+				return nil, fmt.Errorf("%w: shard node without port", ErrMalformedReply)
+			}
+			host, _ := node["endpoint"].(string)
+			if host == "" || host == "?" {
+				host, _ = node["ip"].(string)
+			}
+			addr := joinAddr(host, port, fallbackHost)
+			if role, _ := node["role"].(string); role == "master" {
+				shard.Master = addr
+				shard.MasterID, _ = node["id"].(string)
+			} else {
+				shard.Replicas = append(shard.Replicas, addr)
+			}
+		}
+		if shard.Master == "" || len(shard.Ranges) == 0 {
+			continue
+		}
+		shards = append(shards, shard)
+	}
+	return NewSlotMap(shards)
+}
+
+// ParseSlots builds a SlotMap from a decoded CLUSTER SLOTS reply, for servers
+// older than Redis 7. Ranges served by the same master are merged into one
+// shard.
+func ParseSlots(reply any, fallbackHost string) (*SlotMap, error) {
+	list, ok := reply.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: CLUSTER SLOTS reply is %T, not an array", ErrMalformedReply, reply)
+	}
+	var shards []Shard
+	byMaster := map[string]int{}
+	for _, item := range list {
+		entry, ok := item.([]any)
+		if !ok || len(entry) < 3 {
+			return nil, fmt.Errorf("%w: CLUSTER SLOTS entry %v", ErrMalformedReply, item)
+		}
+		r, err := slotRange(entry[0], entry[1])
+		if err != nil {
+			return nil, err
+		}
+		var addrs []string
+		var masterID string
+		for i, n := range entry[2:] {
+			node, ok := n.([]any)
+			if !ok || len(node) < 2 {
+				return nil, fmt.Errorf("%w: CLUSTER SLOTS node %v", ErrMalformedReply, n)
+			}
+			host, _ := node[0].(string)
+			port, ok := node[1].(int64)
+			if !ok {
+				return nil, fmt.Errorf("%w: CLUSTER SLOTS node port %v", ErrMalformedReply, node[1])
+			}
+			if i == 0 && len(node) > 2 {
+				masterID, _ = node[2].(string)
+			}
+			addrs = append(addrs, joinAddr(host, port, fallbackHost))
+		}
+		i, seen := byMaster[addrs[0]]
+		if !seen {
+			i = len(shards)
+			byMaster[addrs[0]] = i
+			shards = append(shards, Shard{Master: addrs[0], MasterID: masterID, Replicas: addrs[1:]})
+		}
+		shards[i].Ranges = append(shards[i].Ranges, r)
+	}
+	return NewSlotMap(shards)
+}
+
+// fieldMap reads a RESP2 flat name/value array or a RESP3 map.
+func fieldMap(v any) (map[string]any, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		return v, nil
+	case []any:
+		if len(v)%2 != 0 {
+			return nil, fmt.Errorf("%w: odd field list of %d items", ErrMalformedReply, len(v))
+		}
+		m := make(map[string]any, len(v)/2)
+		for i := 0; i < len(v); i += 2 {
+			name, ok := v[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("%w: field name %v", ErrMalformedReply, v[i])
+			}
+			m[name] = v[i+1]
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("%w: %T is not a field list", ErrMalformedReply, v)
+}
+
+func slotRange(first, last any) (SlotRange, error) {
+	f, ok1 := first.(int64)
+	l, ok2 := last.(int64)
+	if !ok1 || !ok2 || f < 0 || l < f || l >= SlotCount {
+		return SlotRange{}, fmt.Errorf("%w: slot range %v-%v", ErrMalformedReply, first, last)
+	}
+	return SlotRange{First: uint16(f), Last: uint16(l)}, nil
+}
