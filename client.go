@@ -33,6 +33,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redactor: %w", err)
+	}
 	c := &Client{cfg: cfg, system: cfg.ActorSystem, closed: make(chan struct{})}
 	if c.system == nil {
 		c.ownSystem = true

@@ -260,7 +260,7 @@ var keyCases = []struct {
 	{"short GEORADIUS STORE", "GEORADIUS k 15 37 200 km STORE", []int{1}, true},
 }
 
-// splitArgs splits on spaces; '' stands for an empty argument.
+// splitArgs splits on spaces; an argument of two single quotes is empty.
 func splitArgs(s string) []string {
 	args := strings.Split(s, " ")
 	for i, a := range args {
@@ -333,7 +333,7 @@ func TestParseCommandTableErrors(t *testing.T) {
 		{"name not a string", []any{entry(0, int64(1))}},
 		{"empty name", []any{entry(0, "")}},
 		{"arity not an integer", []any{entry(1, "2")}},
-		{"arity out of range", []any{entry(1, int64(1) << 40)}},
+		{"arity out of range", []any{entry(1, int64(1)<<40)}},
 		{"flags not a list", []any{entry(2, "readonly")}},
 		{"flag not a string", []any{entry(2, []any{int64(1)})}},
 		{"first key not an integer", []any{entry(3, nil)}},

@@ -208,6 +208,7 @@ func TestKillFailover(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	require.NoError(t, c.WaitHealthy(ctx))
+	require.NoError(t, c.Refresh(ctx))
 
 	addrs := c.Addrs()
 	assert.Len(t, addrs, 3)

@@ -101,6 +101,7 @@ func (c *Cluster) launchNode(ctx context.Context, bin string, i int) (*node, err
 		if err != nil && n.proc.exited() && attempt < launchAttempts &&
 			strings.Contains(n.proc.logTail(), "Address already in use") {
 			c.cfg.Logf("localcluster: %s: port taken meanwhile, retrying on other ports", n.name())
+			n.client.close()
 			continue
 		}
 		if err != nil {

@@ -1,0 +1,32 @@
+package redactor_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redactor-go/redactor/internal/localcluster"
+)
+
+// cluster is the real cluster the package's tests share: 3 masters with one
+// replica each, started by TestMain and stopped when the tests end.
+var cluster *localcluster.Cluster
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	var err error
+	cluster, err = localcluster.Start(ctx, localcluster.Config{Masters: 3, Replicas: 1})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting the test cluster:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := cluster.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the test cluster:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
