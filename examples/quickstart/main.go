@@ -1,0 +1,125 @@
+// Command quickstart runs one 100-command pipeline against a Redis Cluster,
+// in parallel and in serial, and prints the results and the timings of both.
+//
+// With no flags it starts a local 3-master cluster of its own (redis-server
+// must be installed) and stops it at the end; with -addrs it uses yours.
+//
+//	go run ./examples/quickstart
+//	go run ./examples/quickstart -addrs 127.0.0.1:7000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redactor-go/redactor"
+	"github.com/redactor-go/redactor/internal/localcluster"
+)
+
+func main() {
+	addrs := flag.String("addrs", "", "comma-separated cluster node addresses; empty starts a local 3-master cluster")
+	rounds := flag.Int("rounds", 50, "how many times to time each mode")
+	flag.Parse()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := run(ctx, os.Stdout, splitAddrs(*addrs), *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func splitAddrs(s string) []string {
+	var addrs []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	return addrs
+}
+
+// run connects (starting a local cluster when addrs is empty), then runs and
+// times the same pipeline both ways.
+func run(ctx context.Context, w io.Writer, addrs []string, rounds int) error {
+	if len(addrs) == 0 {
+		fmt.Fprintln(w, "starting a local 3-master cluster...")
+		lc, err := localcluster.Start(ctx, localcluster.Config{Masters: 3})
+		if err != nil {
+			return err
+		}
+		defer lc.Stop()
+		addrs = lc.Addrs()
+		fmt.Fprintln(w, "cluster up:", strings.Join(addrs, " "))
+	}
+
+	c, err := redactor.New(ctx, redactor.Config{Addrs: addrs})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	var outputs [][]redactor.Result
+	for _, parallel := range []bool{true, false} {
+		mode := map[bool]string{true: "parallel", false: "serial"}[parallel]
+		var results []redactor.Result
+		times := make([]time.Duration, 0, rounds)
+		for range max(rounds, 1) {
+			p := c.Pipeline(redactor.WithParallel(parallel))
+			queue(p)
+			start := time.Now()
+			results, err = p.Exec(ctx)
+			times = append(times, time.Since(start))
+			if err != nil {
+				return fmt.Errorf("%s pipeline: %w", mode, err)
+			}
+		}
+		outputs = append(outputs, results)
+		slices.Sort(times)
+		fmt.Fprintf(w, "\n%s: %d commands, median %v, fastest %v over %d runs\n",
+			mode, len(results), times[len(times)/2].Round(time.Microsecond), times[0].Round(time.Microsecond), len(times))
+		printResults(w, results)
+	}
+	if !reflect.DeepEqual(outputs[0], outputs[1]) {
+		return fmt.Errorf("parallel and serial results differ")
+	}
+	fmt.Fprintln(w, "\nparallel and serial results are identical")
+	return nil
+}
+
+// queue adds the demo's 100 commands: for 25 users, a SET, a GET, an INCR
+// and an RPUSH, over keys that hash to all masters.
+func queue(p *redactor.Pipeline) {
+	for i := range 25 {
+		user := fmt.Sprintf("quickstart:user:{%d}", i)
+		p.Do("SET", user+":name", fmt.Sprintf("user-%d", i))
+		p.Do("GET", user+":name")
+		p.Do("SET", user+":visits", fmt.Sprint(i*10))
+		p.Do("INCR", user+":visits")
+	}
+}
+
+// printResults prints the first commands' results and a count of errors.
+func printResults(w io.Writer, results []redactor.Result) {
+	errs := 0
+	for i, r := range results {
+		if r.Err != nil {
+			errs++
+		}
+		if i < 8 {
+			if r.Err != nil {
+				fmt.Fprintf(w, "  [%d] error: %v\n", i, r.Err)
+			} else {
+				fmt.Fprintf(w, "  [%d] %v\n", i, r.Value)
+			}
+		}
+	}
+	fmt.Fprintf(w, "  ... %d results, %d errors\n", len(results), errs)
+}
