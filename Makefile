@@ -1,0 +1,27 @@
+# Quick start: `make demo` runs the quickstart example against a local
+# 3-master cluster it starts itself; `make test` runs the whole test suite
+# against real redis-server processes. Both install what they need first.
+
+GO ?= go
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test deps
+
+demo: deps
+	$(GO) run ./examples/quickstart
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# deps installs redis-server (the tests and the demo start real clusters) and
+# a C compiler (go test -race needs cgo) when they are missing.
+deps:
+	@missing=""; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@redis-server --version
