@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/mediocregopher/radix/v4"
@@ -43,13 +45,14 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			return cfg.Logger
 		}))
 	}
-	dial := c.dial
 	c.topology = c.system.Root.SpawnPrefix(topology.Props(topology.ActorConfig{
 		Seeds: cfg.Addrs,
-		Dial:  dial,
+		Dial:  c.dialRadix,
 		NodeProps: func(addr string) *actor.Props {
-			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: dial})
+			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial})
 		},
+		MinRefreshInterval: cfg.MinRefreshInterval,
+		RefreshInterval:    cfg.RefreshInterval,
 	}), "redactor-topology")
 
 	routes, err := c.refresh(ctx)
@@ -58,18 +61,32 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.coordinator = c.system.Root.SpawnPrefix(actors.CoordinatorProps(actors.CoordinatorConfig{
-		Topology: c.topology,
-		Routes:   routes,
+		Topology:     c.topology,
+		Routes:       routes,
+		MaxRedirects: cfg.MaxRedirects,
+		RetryTimeout: cfg.RetryTimeout,
+		RetryUnsafe:  cfg.RetryUnsafe,
 	}), "redactor-coordinator")
 	return c, nil
 }
 
-// dial connects to one node.
-func (c *Client) dial(ctx context.Context, addr string) (radix.Conn, error) {
+// dial opens a node actor's connection to one node.
+func (c *Client) dial(ctx context.Context, addr string) (net.Conn, error) {
+	d := net.Dialer{Timeout: c.cfg.DialTimeout, KeepAlive: 10 * time.Second}
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+// dialRadix opens the short-lived connection the slot map is loaded over.
+func (c *Client) dialRadix(ctx context.Context, addr string) (radix.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
-	return radix.Dialer{}.Dial(ctx, "tcp", addr)
+	return radix.Dialer{NetDialer: &net.Dialer{KeepAlive: 10 * time.Second}}.Dial(ctx, "tcp", addr)
 }
+
+// ActorSystem returns the actor system the client's actors run in, for
+// subscribing to its events (topology.Loaded, topology.NodeDown,
+// actors.Redirected, ...) on its EventStream.
+func (c *Client) ActorSystem() *actor.ActorSystem { return c.system }
 
 // refresh asks the topology actor to load the layout and waits for it.
 func (c *Client) refresh(ctx context.Context) (*topology.Routes, error) {

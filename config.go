@@ -25,6 +25,29 @@ type Config struct {
 	// DialTimeout bounds connecting to a node. Default: 5s.
 	DialTimeout time.Duration
 
+	// MaxRedirects is how many MOVED/ASK redirects one command may follow
+	// before it gets ErrTooManyRedirects. Default: 5.
+	MaxRedirects int
+
+	// RetryTimeout bounds how long after Exec starts a command is retried
+	// while its node is unavailable (TRYAGAIN, CLUSTERDOWN, LOADING,
+	// MASTERDOWN, unreachable during a failover); the context's deadline
+	// may end it sooner. Default: 10s.
+	RetryTimeout time.Duration
+
+	// RetryUnsafe re-sends every command whose connection broke after it was
+	// written, accepting that it may run twice. By default only read-only
+	// commands are re-sent; the others get ErrUnknownOutcome.
+	RetryUnsafe bool
+
+	// MinRefreshInterval is the least time between two loads of the slot
+	// map, however many redirects ask for one. Default: 100ms.
+	MinRefreshInterval time.Duration
+
+	// RefreshInterval, when positive, reloads the slot map that often even
+	// when no redirect asked for it. Default: 0 (only on demand).
+	RefreshInterval time.Duration
+
 	// ActorSystem is the protoactor-go system to run the client's actors in.
 	// Default: a system of the client's own, shut down by Close. With a
 	// system of yours, Close stops the client's actors and leaves the system
@@ -48,11 +71,28 @@ func (cfg Config) withDefaults() (Config, error) {
 		}
 	}
 	cfg.Addrs = append([]string(nil), cfg.Addrs...)
-	if cfg.DialTimeout < 0 {
-		return cfg, fmt.Errorf("redactor: negative DialTimeout %v", cfg.DialTimeout)
+	for name, d := range map[string]time.Duration{
+		"DialTimeout": cfg.DialTimeout, "RetryTimeout": cfg.RetryTimeout,
+		"MinRefreshInterval": cfg.MinRefreshInterval, "RefreshInterval": cfg.RefreshInterval,
+	} {
+		if d < 0 {
+			return cfg, fmt.Errorf("%w: negative %s %v", ErrInvalidConfig, name, d)
+		}
+	}
+	if cfg.MaxRedirects < 0 {
+		return cfg, fmt.Errorf("%w: negative MaxRedirects %d", ErrInvalidConfig, cfg.MaxRedirects)
 	}
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 5 * time.Second
+	}
+	if cfg.MaxRedirects == 0 {
+		cfg.MaxRedirects = 5
+	}
+	if cfg.RetryTimeout == 0 {
+		cfg.RetryTimeout = 10 * time.Second
+	}
+	if cfg.MinRefreshInterval == 0 {
+		cfg.MinRefreshInterval = 100 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

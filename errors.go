@@ -17,6 +17,9 @@ var (
 	ErrClosed = errors.New("redactor: client closed")
 	// ErrNoAddrs is returned by New when Config.Addrs is empty.
 	ErrNoAddrs = errors.New("redactor: no cluster address given")
+	// ErrInvalidConfig is returned by New for a Config setting that cannot
+	// work, such as a negative duration.
+	ErrInvalidConfig = errors.New("redactor: invalid config")
 	// ErrCrossSlot is the error of a command whose keys hash to different
 	// slots. Such a command is never sent.
 	ErrCrossSlot = actors.ErrCrossSlot
@@ -27,4 +30,17 @@ var (
 	// ErrNodeUnreachable is the error of commands that could not be sent
 	// because their node could not be connected to.
 	ErrNodeUnreachable = actors.ErrNodeUnreachable
+	// ErrTooManyRedirects is the error of a command that was redirected
+	// (MOVED, ASK) more than Config.MaxRedirects times.
+	ErrTooManyRedirects = actors.ErrTooManyRedirects
+	// ErrUnknownOutcome is the error of a command that was sent to a node
+	// whose connection broke before the reply came: it may or may not have
+	// run. Such a command is not re-sent unless it is read-only or
+	// Config.RetryUnsafe is set.
+	ErrUnknownOutcome = actors.ErrUnknownOutcome
+	// ErrNotSent marks a command that provably never reached its node (the
+	// connection could not be opened, or broke before any byte of it left).
+	// The client retries those; the error reaches the caller only when the
+	// retries ran out.
+	ErrNotSent = actors.ErrNotSent
 )

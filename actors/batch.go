@@ -1,52 +1,52 @@
 package actors
 
 import (
-	"io"
-	"sync"
-
-	radixresp "github.com/mediocregopher/radix/v4/resp"
+	"bufio"
 
 	"github.com/redactor-go/redactor/resp"
 )
 
-var (
-	_ radixresp.Marshaler   = (*nodeBatch)(nil)
-	_ radixresp.Unmarshaler = (*nodeBatch)(nil)
-)
+// asking is the command that lets the next command in on a slot being
+// imported (the ASK redirect).
+var asking = []string{"ASKING"}
 
-// writeBuffers recycles the buffers batches are encoded into.
-var writeBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// MarshalRESP writes every command of the batch with a single Write.
-func (b *nodeBatch) MarshalRESP(w io.Writer, _ *radixresp.Opts) error {
-	bufp := writeBuffers.Get().(*[]byte)
-	buf := (*bufp)[:0]
+// appendTo encodes every command of the batch (each after ASKING in an ASK
+// batch) onto buf.
+func (b *nodeBatch) appendTo(buf []byte) []byte {
 	for _, i := range b.idx {
+		if b.asking {
+			buf = resp.AppendCommand(buf, asking)
+		}
 		buf = resp.AppendCommand(buf, b.exec.Commands[i])
 	}
-	_, err := w.Write(buf)
-	if cap(buf) <= 1<<20 {
-		*bufp = buf
-		writeBuffers.Put(bufp)
-	}
-	return err
+	return buf
 }
 
-// UnmarshalRESP reads one reply per command of the batch, each into its
+// readReplies reads one reply per command of the batch, each into its
 // command's Result. An error reply lands on its own command; only a broken
 // stream stops the loop, leaving the rest unanswered.
-func (b *nodeBatch) UnmarshalRESP(br radixresp.BufferedReader, _ *radixresp.Opts) error {
+func (b *nodeBatch) readReplies(br *bufio.Reader) error {
 	results := b.exec.Results
 	for b.replied < len(b.idx) {
+		r := &results[b.idx[b.replied]]
+		if b.asking {
+			// ASKING answers OK; should it fail, the command's own reply
+			// (MOVED, say) tells what happened.
+			if _, err := resp.ReadReply(br); err != nil {
+				if _, isReply := err.(*resp.Error); !isReply {
+					return err
+				}
+			}
+		}
 		v, err := resp.ReadReply(br)
 		if err != nil {
-			replyErr, ok := err.(*resp.Error)
-			if !ok {
+			replyErr, isReply := err.(*resp.Error)
+			if !isReply {
 				return err
 			}
-			results[b.idx[b.replied]].Err = replyErr
+			*r = Result{Err: replyErr}
 		} else {
-			results[b.idx[b.replied]].Value = v
+			*r = Result{Value: v}
 		}
 		b.replied++
 	}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -10,27 +11,53 @@ import (
 
 // CoordinatorConfig configures a coordinator actor.
 type CoordinatorConfig struct {
-	// Topology is the topology actor to subscribe to for Routes.
+	// Topology is the topology actor: the coordinator subscribes to its
+	// Routes and tells it about redirects.
 	Topology *actor.PID
 	// Routes are the routes to start with (optional; the subscription sends
 	// the current ones too).
 	Routes *topology.Routes
+	// MaxRedirects is how many MOVED/ASK redirects one command may follow
+	// before it gets ErrTooManyRedirects. Zero means 5.
+	MaxRedirects int
+	// RetryTimeout bounds how long, from the start of its Exec, a command is
+	// retried while its node is unavailable (TRYAGAIN, CLUSTERDOWN, LOADING,
+	// MASTERDOWN, not reachable); the Exec's context may end it sooner.
+	// Zero means 10s.
+	RetryTimeout time.Duration
+	// RetryUnsafe re-sends every command whose connection broke after it was
+	// written. By default only read-only commands are (the server's command
+	// flags say which); the others get ErrUnknownOutcome.
+	RetryUnsafe bool
+}
+
+func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
+	if cfg.MaxRedirects <= 0 {
+		cfg.MaxRedirects = 5
+	}
+	if cfg.RetryTimeout <= 0 {
+		cfg.RetryTimeout = 10 * time.Second
+	}
+	return cfg
 }
 
 // CoordinatorProps returns the props of a coordinator actor, which runs the
 // Exec messages it receives.
 func CoordinatorProps(cfg CoordinatorConfig) *actor.Props {
+	cfg = cfg.withDefaults()
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &coordinator{topology: cfg.Topology, routes: cfg.Routes}
+		return &coordinator{cfg: cfg, routes: cfg.Routes}
 	})
 }
 
 // coordinator splits each pipeline into one batch per node, sends the batches
-// (at once, or one after another), and answers when every command has its
-// outcome.
+// (at once, or one after another), follows redirects and retries, and answers
+// when every command has its outcome.
 type coordinator struct {
-	topology *actor.PID
-	routes   *topology.Routes
+	cfg    CoordinatorConfig
+	routes *topology.Routes
+	// waiting are the Execs with commands to re-send on the next Routes.
+	waiting []*Exec
 	// keys is scratch space for key positions, reused across commands.
 	keys []int
 	// next spreads pipelines without keyed commands over the masters.
@@ -44,21 +71,27 @@ func (c *coordinator) Receive(ctx actor.Context) {
 		c.start(ctx, msg)
 	case *batchDone:
 		c.batchDone(ctx, msg.batch)
+	case *retryDue:
+		c.retryDue(ctx, msg.exec)
 	case *topology.Routes:
 		if c.routes == nil || msg.Version >= c.routes.Version {
 			c.routes = msg
 		}
+		c.resendWaiting(ctx)
+	case *topology.RefreshFailed:
+		c.resendWaiting(ctx)
 	case *actor.Started:
-		if c.topology != nil {
-			ctx.Send(c.topology, &topology.Subscribe{PID: ctx.Self()})
+		if c.cfg.Topology != nil {
+			ctx.Send(c.cfg.Topology, &topology.Subscribe{PID: ctx.Self()})
 		}
 	}
 }
 
 // start routes every command of e and sends the node batches.
 func (c *coordinator) start(ctx actor.Context, e *Exec) {
+	*e = Exec{Ctx: e.Ctx, Commands: e.Commands, Mode: e.Mode, Done: e.Done, Results: e.Results}
 	e.sender = ctx.Sender()
-	e.Err = nil
+	e.started = time.Now()
 	n := len(e.Commands)
 	if cap(e.Results) >= n {
 		e.Results = e.Results[:n]
@@ -75,38 +108,96 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 		c.finish(ctx, e)
 		return
 	}
-	batches := c.split(ctx, e)
-	if len(batches) == 0 {
-		c.finish(ctx, e)
-		return
-	}
+	c.dispatch(ctx, e, c.group(ctx, e, nil))
+	c.checkDone(ctx, e)
+}
+
+// dispatch sends batches: all at once in Parallel mode; in Serial mode it
+// queues them and sends the first if nothing is in flight.
+func (c *coordinator) dispatch(ctx actor.Context, e *Exec, batches []*nodeBatch) {
 	if e.Mode == Serial {
-		e.pending = 1
-		e.queue = batches[1:]
-		ctx.Send(batches[0].node, batches[0])
+		e.queue = append(e.queue, batches...)
+		if e.pending == 0 {
+			c.sendNext(ctx, e)
+		}
 		return
 	}
-	e.pending = len(batches)
+	e.pending += len(batches)
 	for _, b := range batches {
 		ctx.Send(b.node, b)
 	}
 }
 
-// split groups the commands of e by the master that serves their slot, in
-// the order of their first command. A command without keys joins the batch of
-// the keyed command before it (or, at the start, the first keyed command's),
-// so the commands sent to a node keep their queue order. Commands that
-// cannot be routed get their error at once.
-func (c *coordinator) split(ctx actor.Context, e *Exec) []*nodeBatch {
+// sendNext sends the first queued batch.
+func (c *coordinator) sendNext(ctx actor.Context, e *Exec) {
+	if len(e.queue) == 0 {
+		return
+	}
+	b := e.queue[0]
+	e.queue[0] = nil
+	e.queue = e.queue[1:]
+	e.pending++
+	ctx.Send(b.node, b)
+}
+
+// batchDone records a finished batch, collects the commands to re-send, and
+// moves the Exec on.
+func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
+	e := b.exec
+	e.pending--
+	c.inspect(ctx, e, b)
+	if e.pending == 0 {
+		c.sendNext(ctx, e)
+	}
+	c.checkDone(ctx, e)
+}
+
+// checkDone answers the Exec when nothing of it is in flight or pending.
+func (c *coordinator) checkDone(ctx actor.Context, e *Exec) {
+	if e.pending > 0 || len(e.queue) > 0 || len(e.awaitingRoutes) > 0 || len(e.asks) > 0 || e.timerSet {
+		return
+	}
+	c.finish(ctx, e)
+}
+
+// finish answers the Exec.
+func (c *coordinator) finish(ctx actor.Context, e *Exec) {
+	e.queue = nil
+	if e.Done != nil {
+		select {
+		case e.Done <- e:
+		default:
+		}
+		return
+	}
+	if e.sender != nil {
+		ctx.Send(e.sender, e)
+	}
+}
+
+// group builds one batch per master for the commands idx of e (all of them
+// when idx is nil), in the order of their first command. A command without
+// keys joins the batch of the keyed command before it (or, at the start, the
+// first keyed command's), so the commands sent to a node keep their queue
+// order. Commands that cannot be routed get their error at once.
+func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
 	routes := c.routes
 	byShard := make([]*nodeBatch, len(routes.Nodes))
 	var batches []*nodeBatch
 	var current *nodeBatch
 	var leading []int // keyless commands before the first keyed one
-	for i, args := range e.Commands {
-		shard, err := c.shardOf(routes, args)
+	n := len(idx)
+	if idx == nil {
+		n = len(e.Commands)
+	}
+	for j := range n {
+		i := j
+		if idx != nil {
+			i = idx[j]
+		}
+		shard, err := c.shardOf(routes, e.Commands[i])
 		if err != nil {
-			e.Results[i].Err = err
+			e.Results[i] = Result{Err: err}
 			continue
 		}
 		if shard < 0 {
@@ -160,36 +251,4 @@ func (c *coordinator) shardOf(routes *topology.Routes, args []string) (int, erro
 		return 0, fmt.Errorf("%w: slot %d (%s)", ErrSlotNotServed, slot, args[0])
 	}
 	return shard, nil
-}
-
-// batchDone records a finished batch, sends the next one in Serial mode, and
-// answers the Exec when nothing is left.
-func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
-	e := b.exec
-	e.pending--
-	if len(e.queue) > 0 {
-		next := e.queue[0]
-		e.queue = e.queue[1:]
-		e.pending++
-		ctx.Send(next.node, next)
-		return
-	}
-	if e.pending == 0 {
-		c.finish(ctx, e)
-	}
-}
-
-// finish answers the Exec.
-func (c *coordinator) finish(ctx actor.Context, e *Exec) {
-	e.queue = nil
-	if e.Done != nil {
-		select {
-		case e.Done <- e:
-		default:
-		}
-		return
-	}
-	if e.sender != nil {
-		ctx.Send(e.sender, e)
-	}
 }

@@ -2,9 +2,9 @@ package actors
 
 import (
 	"context"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/mediocregopher/radix/v4"
 )
 
 // Mode says how the coordinator sends a pipeline's node batches.
@@ -60,9 +60,27 @@ type Exec struct {
 	// commands' own errors are in Results.
 	Err error
 
-	sender  *actor.PID
-	pending int
-	queue   []*nodeBatch
+	sender   *actor.PID
+	started  time.Time
+	pending  int          // batches sent and not yet done
+	queue    []*nodeBatch // batches not yet sent (Serial mode)
+	attempts []uint8      // per command: times it was re-sent (nil until one is)
+	// Commands to re-send once the coordinator has newer Routes (MOVED, or an
+	// ASK to a node without an actor yet), and after a backoff.
+	awaitingRoutes []int
+	asks           map[string][]int
+	asksAfter      uint64 // Routes version the asks' node actors came after
+	backoff        []int
+	backoffWait    time.Duration
+	timerSet       bool
+}
+
+// ctx returns the Exec's context, never nil.
+func (e *Exec) ctx() context.Context {
+	if e.Ctx == nil {
+		return context.Background()
+	}
+	return e.Ctx
 }
 
 // nodeBatch is the commands of one Exec that go to one node, sent to its node
@@ -77,6 +95,8 @@ type nodeBatch struct {
 	replied int
 	// coordinator is told when the batch is done.
 	coordinator *actor.PID
+	// asking sends each command after ASKING (an ASK redirect).
+	asking bool
 }
 
 // batchDone tells the coordinator that a node batch has an outcome for each
@@ -87,5 +107,11 @@ type batchDone struct {
 
 // connBroken tells a node actor that its connection failed.
 type connBroken struct {
-	conn radix.Conn
+	conn *pipeConn
+	err  error
+}
+
+// retryDue tells the coordinator that an Exec's backoff is over.
+type retryDue struct {
+	exec *Exec
 }

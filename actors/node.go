@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"net"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/mediocregopher/radix/v4"
-	radixresp "github.com/mediocregopher/radix/v4/resp"
 
 	"github.com/redactor-go/redactor/topology"
 )
@@ -23,15 +21,17 @@ type NodeConfig struct {
 	// Addr is the node's client address, "host:port".
 	Addr string
 	// Dial opens the node's connection.
-	Dial topology.DialFunc
-	// DrainTimeout bounds how long a stopped node actor waits for its
-	// in-flight batches before it closes the connection. Zero means 5s.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// DrainTimeout bounds how long a stopped node actor waits for the
+	// replies of batches already written before it closes the connection.
+	// Zero means 5s.
 	DrainTimeout time.Duration
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
-// connection to one node. It connects on its first batch and again after its
-// connection breaks.
+// connection to one node. It connects on its first batch. When the
+// connection fails it tells its parent (topology.NodeDown) and crashes, so
+// its supervisor restarts it, with backoff, to connect afresh.
 func NodeProps(cfg NodeConfig) *actor.Props {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 5 * time.Second
@@ -41,14 +41,21 @@ func NodeProps(cfg NodeConfig) *actor.Props {
 	})
 }
 
-// nodeActor owns the connection to one node and writes each batch it gets as
-// one write. The connection pipelines: replies of a batch are read by a
-// goroutine while the actor goes on writing the next batches.
+// nodeActor owns the connection to one node and writes each batch it gets
+// with one write; the connection's reader goroutine reads the replies while
+// the actor goes on writing.
 type nodeActor struct {
-	cfg      NodeConfig
-	conn     radix.Conn
-	inflight sync.WaitGroup
+	cfg  NodeConfig
+	conn *pipeConn
 }
+
+// connFailure is the panic value a node actor crashes with.
+type connFailure struct {
+	addr string
+	err  error
+}
+
+func (f connFailure) Error() string { return fmt.Sprintf("redactor: node %s: %v", f.addr, f.err) }
 
 // Receive handles the actor's messages.
 func (n *nodeActor) Receive(ctx actor.Context) {
@@ -56,71 +63,64 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	case *nodeBatch:
 		n.send(ctx, msg)
 	case *connBroken:
-		if n.conn == msg.conn {
+		if msg.conn == n.conn {
 			n.conn = nil
+			n.crash(ctx, msg.err)
+		}
+	case *actor.Restarting:
+		if n.conn != nil {
+			n.conn.shut()
 		}
 	case *actor.Stopped:
-		n.closeWhenDrained()
+		if n.conn != nil {
+			go n.conn.close(n.cfg.DrainTimeout)
+		}
 	}
 }
 
-// send writes the batch on the node's connection and reads its replies in the
-// background, then tells the coordinator.
+// send writes the batch on the node's connection, connecting first if
+// needed. The reader reports the batch to the coordinator when its replies
+// are in.
 func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
-	root := ctx.ActorSystem().Root
-	execCtx := b.exec.Ctx
-	if execCtx == nil {
-		execCtx = context.Background()
-	}
+	execCtx := b.exec.ctx()
 	if err := execCtx.Err(); err != nil {
 		b.failUnanswered(err)
-		root.Send(b.coordinator, &batchDone{batch: b})
+		ctx.Send(b.coordinator, &batchDone{batch: b})
 		return
 	}
 	if n.conn == nil {
-		conn, err := n.cfg.Dial(execCtx, n.cfg.Addr)
-		if err != nil {
-			b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNodeUnreachable, n.cfg.Addr, err))
-			root.Send(b.coordinator, &batchDone{batch: b})
+		if err := n.connect(ctx, execCtx); err != nil {
+			b.failUnanswered(fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err))
+			ctx.Send(b.coordinator, &batchDone{batch: b})
+			n.crash(ctx, err)
 			return
 		}
-		n.conn = conn
 	}
-	conn, self := n.conn, ctx.Self()
-	n.inflight.Add(1)
-	go func() {
-		defer n.inflight.Done()
-		// The connection outlives the caller's context: a pipeline that
-		// stops waiting must not tear down a connection others share.
-		if err := conn.EncodeDecode(context.Background(), b, b); err != nil {
-			b.failUnanswered(fmt.Errorf("redactor: node %s: %w", n.cfg.Addr, err))
-			if !errors.As(err, new(radixresp.ErrConnUsable)) {
-				conn.Close()
-				root.Send(self, &connBroken{conn: conn})
-			}
-		}
-		root.Send(b.coordinator, &batchDone{batch: b})
-	}()
+	n.conn.queue(b)
+	n.conn.flush()
 }
 
-// closeWhenDrained closes the connection once in-flight batches are done, or
-// after DrainTimeout.
-func (n *nodeActor) closeWhenDrained() {
-	conn := n.conn
-	if conn == nil {
-		return
+// connect dials the node and starts the connection's reader.
+func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr,
+		func(b *nodeBatch) { root.Send(b.coordinator, &batchDone{batch: b}) },
+		func(c *pipeConn, err error) { root.Send(self, &connBroken{conn: c, err: err}) })
+	if err != nil {
+		return err
 	}
-	n.conn = nil
-	drained := make(chan struct{})
-	go func() {
-		n.inflight.Wait()
-		close(drained)
-	}()
-	go func() {
-		select {
-		case <-drained:
-		case <-time.After(n.cfg.DrainTimeout):
-		}
-		conn.Close()
-	}()
+	n.conn = conn
+	ctx.ActorSystem().EventStream.Publish(&topology.NodeUp{Addr: n.cfg.Addr})
+	return nil
+}
+
+// crash tells the parent that the node failed, then fails the actor so its
+// supervisor restarts it after a backoff.
+func (n *nodeActor) crash(ctx actor.Context, err error) {
+	down := &topology.NodeDown{Addr: n.cfg.Addr, Err: err}
+	ctx.ActorSystem().EventStream.Publish(down)
+	if parent := ctx.Parent(); parent != nil {
+		ctx.Send(parent, down)
+	}
+	panic(connFailure{addr: n.cfg.Addr, err: err})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -14,17 +15,28 @@ import (
 
 // ActorConfig configures the topology actor.
 type ActorConfig struct {
-	// Seeds are the addresses to load the layout from when no known node
+	// Seeds are the addresses to load the layout from when no known master
 	// answers.
 	Seeds []string
 	// Dial opens the short-lived connections the layout is loaded over.
 	Dial DialFunc
 	// NodeProps returns the props of the node actor for the master at addr.
-	// The topology actor spawns one child per master and stops the children
-	// of nodes that are no longer masters.
+	// The topology actor spawns one child per master, restarts a child that
+	// fails with a growing backoff, and stops the children of nodes that are
+	// no longer masters.
 	NodeProps func(addr string) *actor.Props
 	// LoadTimeout bounds one load across all addresses tried. Zero means 5s.
 	LoadTimeout time.Duration
+	// MinRefreshInterval is the least time between the end of one load and
+	// the start of the next. Zero means 100ms.
+	MinRefreshInterval time.Duration
+	// RefreshInterval, when positive, makes the actor reload the layout that
+	// often even when nothing asked for it. Zero means never.
+	RefreshInterval time.Duration
+	// RestartBackoff is the first delay before a failed node actor is
+	// restarted; each further failure within 10s adds as much again. Zero
+	// means 10ms.
+	RestartBackoff time.Duration
 }
 
 // Props returns the props of a topology actor. It loads nothing until it
@@ -33,9 +45,15 @@ func Props(cfg ActorConfig) *actor.Props {
 	if cfg.LoadTimeout <= 0 {
 		cfg.LoadTimeout = 5 * time.Second
 	}
+	if cfg.MinRefreshInterval <= 0 {
+		cfg.MinRefreshInterval = 100 * time.Millisecond
+	}
+	if cfg.RestartBackoff <= 0 {
+		cfg.RestartBackoff = 10 * time.Millisecond
+	}
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &topologyActor{cfg: cfg, nodes: map[string]*actor.PID{}}
-	})
+	}, actor.WithSupervisor(actor.NewExponentialBackoffStrategy(10*time.Second, cfg.RestartBackoff)))
 }
 
 // topologyActor owns the slot map and the node actors, and tells its
@@ -46,11 +64,17 @@ type topologyActor struct {
 	commands    *resp.CommandTable
 	nodes       map[string]*actor.PID
 	subscribers []*actor.PID
-	loading     bool
-	waiting     []waiter
+
+	loading   bool      // a load runs
+	scheduled bool      // a refreshDue is on its way
+	lastLoad  time.Time // when the last load ended
+	waiting   []waiter  // answered when the running load ends
+	next      []waiter  // arrived during the running load: served by the next
+	again     bool      // someone asked for a load during the running one
+	stopTick  chan struct{}
 }
 
-// waiter is one Refresh to answer when the running load ends.
+// waiter is one Refresh to answer when its load ends.
 type waiter struct {
 	sender *actor.PID
 	done   chan<- any
@@ -60,29 +84,88 @@ type waiter struct {
 func (a *topologyActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *Refresh:
-		a.waiting = append(a.waiting, waiter{sender: ctx.Sender(), done: msg.Done})
-		if !a.loading {
-			a.loading = true
-			a.startLoad(ctx)
+		w := waiter{sender: ctx.Sender(), done: msg.Done}
+		if a.loading {
+			a.next = append(a.next, w)
+		} else {
+			a.waiting = append(a.waiting, w)
 		}
+		a.requestLoad(ctx)
+	case *Redirect:
+		a.redirect(ctx, msg)
+	case *NodeDown:
+		a.requestLoad(ctx)
+	case *refreshDue:
+		a.scheduled = false
+		a.requestLoad(ctx)
 	case *loaded:
-		a.loading = false
 		a.finishLoad(ctx, msg)
 	case *Subscribe:
 		a.subscribers = append(a.subscribers, msg.PID)
 		if a.routes != nil {
 			ctx.Send(msg.PID, a.routes)
 		}
+	case *actor.Started:
+		a.startTicker(ctx)
+	case *actor.Stopping:
+		if a.stopTick != nil {
+			close(a.stopTick)
+		}
 	}
+}
+
+// requestLoad starts a load now if none runs and the last one ended at least
+// MinRefreshInterval ago; otherwise it makes sure one follows.
+func (a *topologyActor) requestLoad(ctx actor.Context) {
+	if a.loading {
+		a.again = true
+		return
+	}
+	if a.scheduled {
+		return
+	}
+	wait := a.cfg.MinRefreshInterval - time.Since(a.lastLoad)
+	if a.routes == nil || wait <= 0 {
+		a.startLoad(ctx)
+		return
+	}
+	a.scheduled = true
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	time.AfterFunc(wait, func() { root.Send(self, &refreshDue{}) })
+}
+
+// startTicker starts the periodic refresh, when configured.
+func (a *topologyActor) startTicker(ctx actor.Context) {
+	if a.cfg.RefreshInterval <= 0 {
+		return
+	}
+	a.stopTick = make(chan struct{})
+	root, self, stop := ctx.ActorSystem().Root, ctx.Self(), a.stopTick
+	go func() {
+		t := time.NewTicker(a.cfg.RefreshInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				root.Send(self, &refreshDue{})
+			case <-stop:
+				return
+			}
+		}
+	}()
 }
 
 // startLoad loads the layout in the background and sends the outcome back to
 // the actor as *loaded, so the actor keeps serving messages meanwhile.
 func (a *topologyActor) startLoad(ctx actor.Context) {
+	a.loading = true
 	var addrs []string
 	if a.routes != nil {
 		for _, s := range a.routes.Map.Shards() {
 			addrs = append(addrs, s.Master)
+		}
+		for _, s := range a.routes.Map.Shards() {
+			addrs = append(addrs, s.Replicas...)
 		}
 	}
 	for _, seed := range a.cfg.Seeds {
@@ -141,60 +224,111 @@ func loadFrom(ctx context.Context, dial DialFunc, addr string, needCommands bool
 	return l, nil
 }
 
-// finishLoad applies a load's outcome and answers everyone waiting for it.
+// finishLoad applies a load's outcome, answers everyone waiting for it, and
+// starts the next load if one was asked for meanwhile.
 func (a *topologyActor) finishLoad(ctx actor.Context, l *loaded) {
+	a.loading = false
+	a.lastLoad = time.Now()
 	var answer any
+	changed := false
 	if l.err != nil {
 		answer = &RefreshFailed{Err: fmt.Errorf("topology: loading the cluster layout: %w", l.err)}
 	} else {
 		if l.commands != nil {
 			a.commands = l.commands
 		}
-		a.apply(ctx, l.m)
+		changed = a.routes == nil || !a.routes.Map.Equal(l.m)
+		if changed {
+			a.setRoutes(ctx, l.m, true)
+		}
 		answer = a.routes
 	}
-	for _, w := range a.waiting {
-		if w.done != nil {
-			select {
-			case w.done <- answer:
-			default:
-			}
-		} else if w.sender != nil {
-			ctx.Send(w.sender, answer)
-		}
+	var version uint64
+	if a.routes != nil {
+		version = a.routes.Version
 	}
-	a.waiting = a.waiting[:0]
+	ctx.ActorSystem().EventStream.Publish(&Loaded{Version: version, Changed: changed, Err: l.err})
+	for _, w := range a.waiting {
+		w.answer(ctx, answer)
+	}
+	a.waiting, a.next = a.next, nil
+	if a.again || len(a.waiting) > 0 {
+		a.again = false
+		a.requestLoad(ctx)
+	}
 }
 
-// apply makes m the current layout: it spawns node actors for new masters,
-// stops those of former masters (after their queued batches), and publishes
-// new Routes when anything changed.
-func (a *topologyActor) apply(ctx actor.Context, m *SlotMap) {
-	if a.routes != nil && a.routes.Map.Equal(m) {
+func (w waiter) answer(ctx actor.Context, answer any) {
+	if w.done != nil {
+		select {
+		case w.done <- answer:
+		default:
+		}
+	} else if w.sender != nil {
+		ctx.Send(w.sender, answer)
+	}
+}
+
+// redirect patches the slot map as MOVED/ASK redirects say, answers the
+// sender with the current Routes, and schedules a refresh for moved slots.
+func (a *topologyActor) redirect(ctx actor.Context, r *Redirect) {
+	if a.routes == nil {
+		ctx.Respond(&RefreshFailed{Err: errors.New("topology: no layout loaded yet")})
 		return
 	}
+	m := a.routes.Map
+	for _, mv := range r.Moved {
+		if m.Master(mv.Slot) != mv.Addr {
+			m = m.WithSlot(mv.Slot, mv.Addr)
+		}
+	}
+	missing := slices.ContainsFunc(r.Addrs, func(addr string) bool { return a.nodes[addr] == nil })
+	if m != a.routes.Map || missing {
+		for _, addr := range r.Addrs {
+			a.node(ctx, addr)
+		}
+		a.setRoutes(ctx, m, false)
+	}
+	if ctx.Sender() != nil {
+		ctx.Respond(a.routes)
+	}
+	if len(r.Moved) > 0 {
+		a.requestLoad(ctx)
+	}
+}
+
+// node returns the node actor for addr, spawning it if needed.
+func (a *topologyActor) node(ctx actor.Context, addr string) *actor.PID {
+	pid, ok := a.nodes[addr]
+	if !ok {
+		pid = ctx.SpawnPrefix(a.cfg.NodeProps(addr), "node-"+addr)
+		a.nodes[addr] = pid
+	}
+	return pid
+}
+
+// setRoutes makes m the current layout and publishes it. After a full load
+// (prune), node actors of nodes that are no longer masters are stopped once
+// their queued batches are written.
+func (a *topologyActor) setRoutes(ctx actor.Context, m *SlotMap, prune bool) {
 	shards := m.Shards()
 	nodes := make([]*actor.PID, len(shards))
-	live := make(map[string]*actor.PID, len(shards))
 	for i, s := range shards {
-		pid, ok := a.nodes[s.Master]
-		if !ok {
-			pid = ctx.SpawnPrefix(a.cfg.NodeProps(s.Master), "node-"+s.Master)
-		}
-		nodes[i] = pid
-		live[s.Master] = pid
+		nodes[i] = a.node(ctx, s.Master)
 	}
-	for addr, pid := range a.nodes {
-		if _, ok := live[addr]; !ok {
-			ctx.Poison(pid)
+	if prune {
+		for addr, pid := range a.nodes {
+			if !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr }) {
+				ctx.Poison(pid)
+				delete(a.nodes, addr)
+			}
 		}
 	}
-	a.nodes = live
 	var version uint64 = 1
 	if a.routes != nil {
 		version = a.routes.Version + 1
 	}
-	a.routes = &Routes{Version: version, Map: m, Nodes: nodes, Commands: a.commands}
+	a.routes = &Routes{Version: version, Map: m, Nodes: nodes, ByAddr: maps.Clone(a.nodes), Commands: a.commands}
 	for _, sub := range a.subscribers {
 		ctx.Send(sub, a.routes)
 	}

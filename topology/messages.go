@@ -6,17 +6,20 @@ import (
 	"github.com/redactor-go/redactor/resp"
 )
 
-// Routes is what the topology actor publishes to its subscribers after every
-// load of the cluster's layout: which node actor serves each slot, and how to
+// Routes is what the topology actor publishes to its subscribers whenever the
+// cluster's layout changes: which node actor serves each slot, and how to
 // find the keys of a command. A Routes is immutable; a newer one replaces it.
 type Routes struct {
-	// Version counts the loads that changed something; it starts at 1.
+	// Version grows by one with every change; the first Routes is 1.
 	Version uint64
 	// Map is the slot map.
 	Map *SlotMap
 	// Nodes holds the node actor of each shard's master: Nodes[i] serves
 	// Map.Shards()[i].
 	Nodes []*actor.PID
+	// ByAddr holds every node actor by its node's address, including nodes
+	// that serve no slot but were named by an ASK redirect.
+	ByAddr map[string]*actor.PID
 	// Commands is the server's command table.
 	Commands *resp.CommandTable
 }
@@ -29,10 +32,11 @@ func (r *Routes) NodeFor(slot uint16) *actor.PID {
 	return nil
 }
 
-// Refresh asks the topology actor to load the cluster's layout again. Requests
-// that arrive while a load runs share its result. The actor answers the
-// sender with *Routes, or with *RefreshFailed when no node could be asked;
-// when Done is set, the answer goes there instead.
+// Refresh asks the topology actor to load the cluster's layout again. Loads
+// are single-flight and rate-limited: requests that arrive during a load are
+// served by one more load after it, no sooner than the minimum interval.
+// The actor answers the sender (or Done, when set) with *Routes, or with
+// *RefreshFailed when no node could be asked.
 type Refresh struct {
 	// Done, when not nil, receives the answer instead of the sender.
 	Done chan<- any
@@ -51,9 +55,55 @@ type Subscribe struct {
 	PID *actor.PID
 }
 
+// Redirect tells the topology actor what redirects said: slots that moved
+// (MOVED), and nodes that must have a node actor (an ASK target). The actor
+// patches the slot map at once, spawns missing node actors, publishes and
+// answers the sender with the new *Routes, and schedules a refresh when a
+// slot moved.
+type Redirect struct {
+	// Moved are slots and the masters that serve them now.
+	Moved []Move
+	// Addrs are nodes that need a node actor.
+	Addrs []string
+}
+
+// Move is one slot and the address of its new master.
+type Move struct {
+	Slot uint16
+	Addr string
+}
+
+// NodeDown is sent by a node actor to its parent, and published on the event
+// stream, when its connection to the node fails or cannot be opened. The
+// topology actor schedules a refresh.
+type NodeDown struct {
+	Addr string
+	Err  error
+}
+
+// NodeUp is published on the event stream when a node actor has connected.
+type NodeUp struct {
+	Addr string
+}
+
+// Loaded is published on the event stream after every load of the layout,
+// successful or not.
+type Loaded struct {
+	// Version is the Routes version after the load.
+	Version uint64
+	// Changed reports whether the load changed the layout.
+	Changed bool
+	// Err is why the load failed, or nil.
+	Err error
+}
+
 // loaded is the topology actor's note to itself that a load finished.
 type loaded struct {
 	m        *SlotMap
 	commands *resp.CommandTable
 	err      error
 }
+
+// refreshDue is the topology actor's note to itself that a scheduled load may
+// start.
+type refreshDue struct{}

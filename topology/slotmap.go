@@ -123,3 +123,16 @@ func joinAddr(host string, port int64, fallbackHost string) string {
 	}
 	return net.JoinHostPort(host, strconv.FormatInt(port, 10))
 }
+
+// WithSlot returns a copy of m in which master addr serves slot, as a MOVED
+// redirect says. A master m does not know is added as a new shard.
+func (m *SlotMap) WithSlot(slot uint16, addr string) *SlotMap {
+	next := &SlotMap{shards: m.shards, owner: m.owner}
+	i := slices.IndexFunc(m.shards, func(s Shard) bool { return s.Master == addr })
+	if i < 0 {
+		next.shards = append(slices.Clip(m.shards), Shard{Master: addr})
+		i = len(next.shards) - 1
+	}
+	next.owner[slot&(SlotCount-1)] = uint16(i + 1)
+	return next
+}
