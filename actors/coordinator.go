@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -186,6 +187,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 	var batches []*nodeBatch
 	var current *nodeBatch
 	var leading []int // keyless commands before the first keyed one
+	unserved := false
 	n := len(idx)
 	if idx == nil {
 		n = len(e.Commands)
@@ -198,6 +200,11 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		shard, err := c.shardOf(routes, e.Commands[i])
 		if err != nil {
 			e.Results[i] = Result{Err: err}
+			// A slot without a master is a failover in progress: wait for
+			// the promoted replica.
+			if errors.Is(err, ErrSlotNotServed) && c.retryLater(e, i) {
+				unserved = true
+			}
 			continue
 		}
 		if shard < 0 {
@@ -220,10 +227,18 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		b.idx = append(b.idx, i)
 		current = b
 	}
-	if current == nil && len(leading) > 0 {
+	if current == nil && len(leading) > 0 && len(routes.Nodes) == 0 {
+		for _, i := range leading {
+			e.Results[i] = Result{Err: ErrNoRoutes}
+		}
+	} else if current == nil && len(leading) > 0 {
 		shard := c.next % len(routes.Nodes)
 		c.next++
 		batches = append(batches, &nodeBatch{exec: e, node: routes.Nodes[shard], idx: leading, coordinator: ctx.Self()})
+	}
+	if unserved {
+		ctx.Send(c.cfg.Topology, &topology.Refresh{})
+		c.startTimer(ctx, e)
 	}
 	return batches
 }
