@@ -19,7 +19,10 @@ func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
 		if err != nil {
 			return nil, fmt.Errorf("shard: %w", err)
 		}
-		slots, _ := fields["slots"].([]any)
+		slots, err := optionalList(fields, "slots")
+		if err != nil {
+			return nil, err
+		}
 		if len(slots)%2 != 0 {
 			return nil, fmt.Errorf("%w: odd slot bounds list", ErrMalformedReply)
 		}
@@ -31,7 +34,10 @@ func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
 			}
 			shard.Ranges = append(shard.Ranges, r)
 		}
-		nodes, _ := fields["nodes"].([]any)
+		nodes, err := optionalList(fields, "nodes")
+		if err != nil {
+			return nil, err
+		}
 		for _, n := range nodes {
 			node, err := fieldMap(n)
 			if err != nil {
@@ -47,8 +53,10 @@ func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
 			if !ok {
 				return nil, fmt.Errorf("%w: shard node without port", ErrMalformedReply)
 			}
-			host, _ := node["endpoint"].(string)
-			if host == "" || host == "?" {
+			// An empty or "?" endpoint means "the host you asked"; the ip
+			// counts only when the node names no endpoint at all.
+			host, hasEndpoint := node["endpoint"].(string)
+			if !hasEndpoint {
 				host, _ = node["ip"].(string)
 			}
 			addr := joinAddr(host, port, fallbackHost)
@@ -112,6 +120,19 @@ func ParseSlots(reply any, fallbackHost string) (*SlotMap, error) {
 		shards[i].Ranges = append(shards[i].Ranges, r)
 	}
 	return NewSlotMap(shards)
+}
+
+// optionalList returns the array field name of fields; a missing or null
+// field is an empty list, any other type an error.
+func optionalList(fields map[string]any, name string) ([]any, error) {
+	switch v := fields[name].(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		return v, nil
+	default:
+		return nil, fmt.Errorf("%w: shard field %q is %T, not an array", ErrMalformedReply, name, v)
+	}
 }
 
 // fieldMap reads a RESP2 flat name/value array or a RESP3 map.

@@ -64,7 +64,7 @@ func NewSlotMap(shards []Shard) (*SlotMap, error) {
 func (m *SlotMap) Shards() []Shard { return m.shards }
 
 // ShardIndex returns the index into Shards of the shard serving slot, or false
-// when no shard serves it.
+// when no shard serves it. Slots above 16383 wrap around, as in Redis.
 func (m *SlotMap) ShardIndex(slot uint16) (int, bool) {
 	o := m.owner[slot&(SlotCount-1)]
 	return int(o) - 1, o != 0
@@ -108,11 +108,22 @@ func (m *SlotMap) Equal(other *SlotMap) bool {
 		replicas[s.Master] = s.Replicas
 	}
 	for _, s := range other.shards {
-		if r, ok := replicas[s.Master]; !ok || !slices.Equal(r, s.Replicas) {
+		if r, ok := replicas[s.Master]; !ok || !sameSet(r, s.Replicas) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameSet reports whether a and b hold the same addresses in any order.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // joinAddr joins an announced host and port. An empty or "?" host means the
