@@ -72,8 +72,10 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.conn.shut()
 		}
 	case *actor.Stopped:
+		// Batches already written keep their replies: the connection
+		// closes once they are in (or DrainTimeout passed).
 		if n.conn != nil {
-			go n.conn.close(n.cfg.DrainTimeout)
+			n.conn.close(n.cfg.DrainTimeout)
 		}
 	}
 }
