@@ -27,6 +27,7 @@ const (
 // named node with ASKING, and unavailability is retried after a backoff.
 func (c *coordinator) inspect(ctx actor.Context, e *Exec, b *nodeBatch) {
 	var moves []topology.Move
+	var movedSlots map[uint16]bool
 	var askAddrs []string
 	refresh := false
 	for _, i := range b.idx {
@@ -38,7 +39,11 @@ func (c *coordinator) inspect(ctx actor.Context, e *Exec, b *nodeBatch) {
 			if slot, addr, ok := re.IsMoved(); ok {
 				if c.redirectAllowed(e, i, err) {
 					e.awaitingRoutes = append(e.awaitingRoutes, i)
-					if len(moves) == 0 || moves[len(moves)-1].Slot != uint16(slot) {
+					if movedSlots == nil {
+						movedSlots = map[uint16]bool{}
+					}
+					if !movedSlots[uint16(slot)] {
+						movedSlots[uint16(slot)] = true
 						moves = append(moves, topology.Move{Slot: uint16(slot), Addr: addr})
 					}
 				}

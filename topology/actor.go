@@ -276,12 +276,7 @@ func (a *topologyActor) redirect(ctx actor.Context, r *Redirect) {
 		ctx.Respond(&RefreshFailed{Err: errors.New("topology: no layout loaded yet")})
 		return
 	}
-	m := a.routes.Map
-	for _, mv := range r.Moved {
-		if m.Master(mv.Slot) != mv.Addr {
-			m = m.WithSlot(mv.Slot, mv.Addr)
-		}
-	}
+	m := a.routes.Map.WithMoves(r.Moved)
 	missing := slices.ContainsFunc(r.Addrs, func(addr string) bool { return a.nodes[addr] == nil })
 	if m != a.routes.Map || missing {
 		for _, addr := range r.Addrs {

@@ -135,15 +135,31 @@ func joinAddr(host string, port int64, fallbackHost string) string {
 	return net.JoinHostPort(host, strconv.FormatInt(port, 10))
 }
 
-// WithSlot returns a copy of m in which master addr serves slot, as a MOVED
-// redirect says. A master m does not know is added as a new shard.
-func (m *SlotMap) WithSlot(slot uint16, addr string) *SlotMap {
-	next := &SlotMap{shards: m.shards, owner: m.owner}
-	i := slices.IndexFunc(m.shards, func(s Shard) bool { return s.Master == addr })
-	if i < 0 {
-		next.shards = append(slices.Clip(m.shards), Shard{Master: addr})
-		i = len(next.shards) - 1
+// WithMoves returns a copy of m in which each move's master serves its
+// slot, as MOVED redirects say, or m itself when nothing changes. Masters m
+// does not know are added as new shards.
+func (m *SlotMap) WithMoves(moves []Move) *SlotMap {
+	var next *SlotMap
+	for _, mv := range moves {
+		current := m
+		if next != nil {
+			current = next
+		}
+		if current.Master(mv.Slot) == mv.Addr {
+			continue
+		}
+		if next == nil {
+			next = &SlotMap{shards: slices.Clip(m.shards), owner: m.owner}
+		}
+		i := slices.IndexFunc(next.shards, func(s Shard) bool { return s.Master == mv.Addr })
+		if i < 0 {
+			next.shards = append(next.shards, Shard{Master: mv.Addr})
+			i = len(next.shards) - 1
+		}
+		next.owner[mv.Slot&(SlotCount-1)] = uint16(i + 1)
 	}
-	next.owner[slot&(SlotCount-1)] = uint16(i + 1)
+	if next == nil {
+		return m
+	}
 	return next
 }

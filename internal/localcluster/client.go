@@ -30,14 +30,21 @@ type client struct {
 
 // do sends one command and decodes its reply into rcv (see radix.Cmd).
 func (c *client) do(ctx context.Context, rcv any, cmd string, args ...string) error {
+	name := strings.TrimSpace(cmd + " " + strings.Join(args, " "))
+	return c.perform(ctx, cmdTimeout, name, radix.Cmd(rcv, cmd, args...))
+}
+
+// perform runs action on the connection, dialing it first if needed, within
+// timeout. It drops the connection after an error that leaves it unusable;
+// name describes the action in errors.
+func (c *client) perform(ctx context.Context, timeout time.Duration, name string, action radix.Action) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return errClientClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, cmdTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	name := strings.TrimSpace(cmd + " " + strings.Join(args, " "))
 	if c.conn == nil {
 		conn, err := radix.Dial(ctx, "tcp", c.addr)
 		if err != nil {
@@ -45,7 +52,7 @@ func (c *client) do(ctx context.Context, rcv any, cmd string, args ...string) er
 		}
 		c.conn = conn
 	}
-	err := c.conn.Do(ctx, radix.Cmd(rcv, cmd, args...))
+	err := c.conn.Do(ctx, action)
 	if err != nil && !errors.As(err, new(resp.ErrConnUsable)) {
 		_ = c.conn.Close()
 		c.conn = nil

@@ -24,6 +24,12 @@
 // node to test failover, after which WaitHealthy waits for the replica to take
 // over and Addrs, Nodes reflect the new roles.
 //
+// To test a client while the cluster changes under it, MoveSlots moves slots
+// between masters the way redis-cli --cluster reshard does (BeginMigration,
+// MigrateKeys and FinishMigration are its three steps, for one slot), so that
+// clients see ASK, TRYAGAIN and then MOVED; Failover promotes a replica with
+// a manual CLUSTER FAILOVER; SlotOwner and SlotsOf tell who serves what.
+//
 // redis-server (Redis 7 or later) must be installed; without it Start returns
 // ErrNoRedisServer and StartT fails the test with the command to install it.
 package localcluster

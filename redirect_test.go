@@ -1,0 +1,338 @@
+package redactor_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redactor-go/redactor"
+	"github.com/redactor-go/redactor/internal/localcluster"
+	"github.com/redactor-go/redactor/topology"
+)
+
+// keysInSlots returns n keys named prefix:<i> whose slots are in slots.
+func keysInSlots(prefix string, slots []int, n int) []string {
+	in := map[uint16]bool{}
+	for _, s := range slots {
+		in[uint16(s)] = true
+	}
+	var keys []string
+	for i := 0; len(keys) < n; i++ {
+		k := fmt.Sprintf("%s:%d", prefix, i)
+		if in[topology.Slot(k)] {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// TestRefreshStorm makes the client's slot map stale for 1,000 slots, then
+// runs 10,000 commands on them: every one gets MOVED once, and the client
+// loads the slot map at most twice for all of them.
+func TestRefreshStorm(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
+	require.NoError(t, err)
+	defer c.Close()
+
+	from, to := lc.Addrs()[0], lc.Addrs()[1]
+	owned, err := lc.SlotsOf(ctx, from)
+	require.NoError(t, err)
+	moved := owned[:1000]
+	require.NoError(t, lc.MoveSlots(ctx, moved, from, to))
+
+	events := countEvents(c)
+	defer events.stop()
+	keys := keysInSlots(t.Name(), moved, 10_000)
+	p := c.Pipeline()
+	for i, k := range keys {
+		p.Do("SET", k, fmt.Sprint(i))
+	}
+	results, err := p.Exec(ctx)
+	require.NoError(t, err)
+	for i, r := range results {
+		require.NoError(t, r.Err, keys[i])
+		require.Equal(t, "OK", r.Value)
+	}
+	// Let a scheduled refresh run, to count it too.
+	time.Sleep(300 * time.Millisecond)
+	loads, _, movedSlots, _ := events.snapshot()
+	t.Logf("10,000 MOVED over %d slots: %d slot-map loads", movedSlots, loads)
+	assert.LessOrEqual(t, loads, 2)
+	assert.GreaterOrEqual(t, movedSlots, 1000, "every moved slot was redirected")
+
+	// The client now knows the new owner: no more redirects.
+	events2 := countEvents(c)
+	defer events2.stop()
+	p = c.Pipeline()
+	for _, k := range keys[:100] {
+		p.Do("GET", k)
+	}
+	results, err = p.Exec(ctx)
+	require.NoError(t, err)
+	for i, r := range results {
+		require.Equal(t, fmt.Sprint(i), r.Value)
+	}
+	_, _, movedAgain, _ := events2.snapshot()
+	assert.Zero(t, movedAgain)
+}
+
+// TestSlotMidMigration runs a pipeline against a slot that is MIGRATING on
+// its master and IMPORTING on another, with one key already moved.
+func TestSlotMidMigration(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
+	require.NoError(t, err)
+	defer c.Close()
+
+	tag := "{" + t.Name() + "}"
+	slot := int(topology.Slot(tag))
+	from, err := lc.SlotOwner(ctx, slot)
+	require.NoError(t, err)
+	to := lc.Addrs()[0]
+	if to == from {
+		to = lc.Addrs()[1]
+	}
+	moved, stays, fresh := tag+"moved", tag+"stays", tag+"new"
+	require.NoError(t, c.Do(ctx, "SET", moved, "m").Err)
+	require.NoError(t, c.Do(ctx, "SET", stays, "s").Err)
+
+	require.NoError(t, lc.BeginMigration(ctx, slot, from, to))
+	_, toPort, _ := strings.Cut(to, ":")
+	r := dialDirect(t, from).pipeline(t, [][]string{{"MIGRATE", "127.0.0.1", toPort, "", "0", "5000", "KEYS", moved}})
+	require.NoError(t, r[0].Err)
+
+	events := countEvents(c)
+	defer events.stop()
+	// The multi-key command spans a moved and an unmoved key: TRYAGAIN
+	// until the migration ends, which happens 300 ms from now.
+	finished := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		if err := lc.MigrateKeys(ctx, slot, from, to); err != nil {
+			finished <- err
+			return
+		}
+		finished <- lc.FinishMigration(ctx, slot, from, to)
+	}()
+
+	p := c.Pipeline()
+	p.Do("GET", moved)         // ASK -> target
+	p.Do("GET", stays)         // served by the source
+	p.Do("SET", fresh, "n")    // new key: ASK -> created on the target
+	p.Do("MGET", moved, stays) // TRYAGAIN until the migration finishes
+	p.Do("GET", fresh)         // ASK -> target
+	start := time.Now()
+	results, err := p.Exec(ctx)
+	require.NoError(t, err)
+	require.NoError(t, <-finished)
+	for i, r := range results {
+		require.NoError(t, r.Err, "command %d", i)
+	}
+	assert.Equal(t, "m", results[0].Value)
+	assert.Equal(t, "s", results[1].Value)
+	assert.Equal(t, "OK", results[2].Value)
+	assert.Equal(t, []any{"m", "s"}, results[3].Value)
+	assert.Equal(t, "n", results[4].Value)
+	assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "MGET waited for the migration")
+
+	_, changes, _, asked := events.snapshot()
+	assert.Positive(t, asked, "ASK redirects were followed")
+	t.Logf("mid-migration pipeline: %d ASK redirects, %d slot-map changes", asked, changes)
+
+	// ASK did not change the map: before the migration finished, the
+	// client still sent the slot's keys to the source. Verify the server's
+	// own view now: the target owns the slot and holds all three keys.
+	owner, err := lc.SlotOwner(ctx, slot)
+	require.NoError(t, err)
+	assert.Equal(t, to, owner)
+	got := dialDirect(t, to).pipeline(t, [][]string{{"MGET", moved, stays, fresh}})
+	assert.Equal(t, []any{"m", "s", "n"}, got[0].Value)
+}
+
+// TestAskDoesNotChangeTheSlotMap follows ASK redirects while a slot
+// migrates, and checks no slot-map load or change came of them.
+func TestAskDoesNotChangeTheSlotMap(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
+	require.NoError(t, err)
+	defer c.Close()
+
+	tag := "{" + t.Name() + "}"
+	slot := int(topology.Slot(tag))
+	from, err := lc.SlotOwner(ctx, slot)
+	require.NoError(t, err)
+	to := lc.Addrs()[0]
+	if to == from {
+		to = lc.Addrs()[1]
+	}
+	require.NoError(t, c.Do(ctx, "SET", tag+"a", "1").Err)
+	require.NoError(t, lc.BeginMigration(ctx, slot, from, to))
+	require.NoError(t, lc.MigrateKeys(ctx, slot, from, to))
+
+	events := countEvents(c)
+	defer events.stop()
+	for range 3 {
+		r := c.Do(ctx, "GET", tag+"a")
+		require.NoError(t, r.Err)
+		assert.Equal(t, "1", r.Value)
+	}
+	time.Sleep(200 * time.Millisecond)
+	loads, changes, moved, asked := events.snapshot()
+	assert.Equal(t, 3, asked, "each GET was asked for on the target")
+	assert.Zero(t, moved)
+	assert.Zero(t, loads, "ASK triggers no slot-map load")
+	assert.Zero(t, changes)
+	require.NoError(t, lc.FinishMigration(ctx, slot, from, to))
+}
+
+// loadWorker runs pipelines of 100 INCR and RPUSH over its own keys, and
+// logs what the server acknowledged.
+type loadWorker struct {
+	c        *redactor.Client
+	parallel bool
+	counters []string
+	lists    []string
+	acked    map[string]int64    // counter -> acknowledged INCRs
+	pushed   map[string][]string // list -> acknowledged ids, in order
+	errs     []error
+}
+
+func newLoadWorker(c *redactor.Client, name string, parallel bool, hot []int) *loadWorker {
+	w := &loadWorker{c: c, parallel: parallel, acked: map[string]int64{}, pushed: map[string][]string{}}
+	// Half the keys live in the slots that move.
+	w.counters = append(keysInSlots(name+":hotcount", hot, 25), keysFor2(name+":count", 25)...)
+	w.lists = append(keysInSlots(name+":hotlist", hot, 25), keysFor2(name+":list", 25)...)
+	return w
+}
+
+func keysFor2(prefix string, n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s:%d", prefix, i)
+	}
+	return keys
+}
+
+func (w *loadWorker) run(stop <-chan struct{}) {
+	for round := 0; ; round++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		p := w.c.Pipeline(redactor.WithParallel(w.parallel))
+		ids := make([]string, len(w.lists))
+		for i := range w.counters {
+			p.Do("INCR", w.counters[i])
+			ids[i] = fmt.Sprintf("%d-%d", round, i)
+			p.Do("RPUSH", w.lists[i], ids[i])
+		}
+		results, err := p.Exec(ctx)
+		cancel()
+		if err != nil {
+			w.errs = append(w.errs, err)
+			continue
+		}
+		for i := range w.counters {
+			if r := results[2*i]; r.Err == nil {
+				w.acked[w.counters[i]]++
+				if r.Value != w.acked[w.counters[i]] {
+					w.errs = append(w.errs, fmt.Errorf("INCR %s returned %v, want %d", w.counters[i], r.Value, w.acked[w.counters[i]]))
+				}
+			} else {
+				w.errs = append(w.errs, r.Err)
+			}
+			if r := results[2*i+1]; r.Err == nil {
+				w.pushed[w.lists[i]] = append(w.pushed[w.lists[i]], ids[i])
+			} else {
+				w.errs = append(w.errs, r.Err)
+			}
+		}
+	}
+}
+
+// verify reads every key back directly and compares it with the log.
+func (w *loadWorker) verify(t *testing.T, c *redactor.Client) {
+	t.Helper()
+	ctx := testContext(t)
+	p := c.Pipeline()
+	for _, k := range w.counters {
+		p.Do("GET", k)
+	}
+	for _, k := range w.lists {
+		p.Do("LRANGE", k, "0", "-1")
+	}
+	results, err := p.Exec(ctx)
+	require.NoError(t, err)
+	for i, k := range w.counters {
+		require.NoError(t, results[i].Err)
+		assert.Equal(t, fmt.Sprint(w.acked[k]), results[i].Value, "counter %s", k)
+	}
+	for i, k := range w.lists {
+		r := results[len(w.counters)+i]
+		require.NoError(t, r.Err)
+		var got []string
+		for _, v := range r.Value.([]any) {
+			got = append(got, v.(string))
+		}
+		assert.Equal(t, w.pushed[k], got, "list %s: nothing lost, nothing doubled, order kept", k)
+	}
+}
+
+// TestLiveReshardingUnderLoad moves 1,000 slots from one master to another
+// and back while four goroutines (two of them serial) run pipelines.
+func TestLiveReshardingUnderLoad(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
+	require.NoError(t, err)
+	defer c.Close()
+
+	from, to := lc.Addrs()[0], lc.Addrs()[1]
+	owned, err := lc.SlotsOf(ctx, from)
+	require.NoError(t, err)
+	hot := owned[:1000]
+
+	events := countEvents(c)
+	defer events.stop()
+	var workers []*loadWorker
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		w := newLoadWorker(c, fmt.Sprintf("%s:w%d", t.Name(), g), g%2 == 0, hot)
+		workers = append(workers, w)
+		wg.Go(func() { w.run(stop) })
+	}
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	require.NoError(t, lc.MoveSlots(ctx, hot, from, to))
+	require.NoError(t, lc.MoveSlots(ctx, hot, to, from))
+	resharding := time.Since(start)
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+
+	loads, _, moved, asked := events.snapshot()
+	total := 0
+	for _, w := range workers {
+		assert.Empty(t, w.errs, "no error reaches the caller")
+		for _, n := range w.acked {
+			total += int(n)
+		}
+		w.verify(t, c)
+	}
+	t.Logf("moved 1,000 slots there and back in %v under load: %d acknowledged INCRs, %d MOVED and %d ASK redirects, %d slot-map loads",
+		resharding.Round(time.Millisecond), total, moved, asked, loads)
+	assert.Positive(t, moved+asked, "the load ran into the resharding")
+}
