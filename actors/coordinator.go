@@ -78,6 +78,9 @@ func (c *coordinator) Receive(ctx actor.Context) {
 		if c.routes == nil || msg.Version >= c.routes.Version {
 			c.routes = msg
 		}
+		if c.cfg.Topology != nil {
+			ctx.Send(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
+		}
 		c.resendWaiting(ctx)
 	case *topology.RefreshFailed:
 		c.resendWaiting(ctx)
@@ -129,16 +132,21 @@ func (c *coordinator) dispatch(ctx actor.Context, e *Exec, batches []*nodeBatch)
 	}
 }
 
-// sendNext sends the first queued batch.
+// sendNext sends the first queued batch. A batch built with Routes whose
+// node actor has since left the layout is routed again first.
 func (c *coordinator) sendNext(ctx actor.Context, e *Exec) {
-	if len(e.queue) == 0 {
+	for len(e.queue) > 0 {
+		b := e.queue[0]
+		e.queue[0] = nil
+		e.queue = e.queue[1:]
+		if b.version != c.routes.Version && c.routes.ByAddr[b.addr] != b.node {
+			e.queue = append(c.group(ctx, e, b.idx), e.queue...)
+			continue
+		}
+		e.pending++
+		ctx.Send(b.node, b)
 		return
 	}
-	b := e.queue[0]
-	e.queue[0] = nil
-	e.queue = e.queue[1:]
-	e.pending++
-	ctx.Send(b.node, b)
 }
 
 // batchDone records a finished batch, collects the commands to re-send, and
@@ -217,7 +225,8 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		}
 		b := byShard[shard]
 		if b == nil {
-			b = &nodeBatch{exec: e, node: routes.Nodes[shard], coordinator: ctx.Self()}
+			b = &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
+				version: routes.Version, coordinator: ctx.Self()}
 			if current == nil {
 				b.idx = leading
 			}
@@ -234,7 +243,8 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 	} else if current == nil && len(leading) > 0 {
 		shard := c.next % len(routes.Nodes)
 		c.next++
-		batches = append(batches, &nodeBatch{exec: e, node: routes.Nodes[shard], idx: leading, coordinator: ctx.Self()})
+		batches = append(batches, &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
+			version: routes.Version, idx: leading, coordinator: ctx.Self()})
 	}
 	if unserved {
 		ctx.Send(c.cfg.Topology, &topology.Refresh{})

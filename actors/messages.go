@@ -87,8 +87,12 @@ func (e *Exec) ctx() context.Context {
 // actor in one write.
 type nodeBatch struct {
 	exec *Exec
-	// node is the node actor to send the batch to.
+	// node is the node actor to send the batch to, and addr its node's
+	// address.
 	node *actor.PID
+	addr string
+	// version is the Routes version the batch was routed by.
+	version uint64
 	// idx are positions in exec.Commands, in increasing order.
 	idx []int
 	// replied counts the replies read so far.

@@ -190,7 +190,7 @@ func (c *coordinator) sendAsks(ctx actor.Context, e *Exec) {
 		if pid == nil {
 			continue
 		}
-		batches = append(batches, &nodeBatch{exec: e, node: pid, idx: idx, coordinator: ctx.Self(), asking: true})
+		batches = append(batches, &nodeBatch{exec: e, node: pid, addr: addr, version: c.routes.Version, idx: idx, coordinator: ctx.Self(), asking: true})
 		delete(e.asks, addr)
 	}
 	if len(batches) > 0 {

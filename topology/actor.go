@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -72,6 +73,9 @@ type topologyActor struct {
 	next      []waiter  // arrived during the running load: served by the next
 	again     bool      // someone asked for a load during the running one
 	stopTick  chan struct{}
+
+	retiring []retiree         // node actors to stop once nobody routes to them
+	applied  map[string]uint64 // the Routes version each subscriber routes by
 }
 
 // waiter is one Refresh to answer when its load ends.
@@ -100,6 +104,8 @@ func (a *topologyActor) Receive(ctx actor.Context) {
 		a.requestLoad(ctx)
 	case *loaded:
 		a.finishLoad(ctx, msg)
+	case *RoutesApplied:
+		a.routesApplied(ctx, ctx.Sender(), msg.Version)
 	case *Subscribe:
 		a.subscribers = append(a.subscribers, msg.PID)
 		if a.routes != nil {
@@ -303,28 +309,72 @@ func (a *topologyActor) node(ctx actor.Context, addr string) *actor.PID {
 }
 
 // setRoutes makes m the current layout and publishes it. After a full load
-// (prune), node actors of nodes that are no longer masters are stopped once
-// their queued batches are written.
+// (prune), node actors of nodes that are no longer masters are retired:
+// they are stopped, after the batches already sent to them, once every
+// subscriber has confirmed it routes by these Routes (RoutesApplied), so no
+// batch is ever sent to a stopped node actor.
 func (a *topologyActor) setRoutes(ctx actor.Context, m *SlotMap, prune bool) {
 	shards := m.Shards()
 	nodes := make([]*actor.PID, len(shards))
 	for i, s := range shards {
 		nodes[i] = a.node(ctx, s.Master)
 	}
-	if prune {
-		for addr, pid := range a.nodes {
-			if !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr }) {
-				ctx.Poison(pid)
-				delete(a.nodes, addr)
-			}
-		}
-	}
 	var version uint64 = 1
 	if a.routes != nil {
 		version = a.routes.Version + 1
+	}
+	if prune {
+		for addr, pid := range a.nodes {
+			if !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr }) {
+				a.retiring = append(a.retiring, retiree{pid: pid, version: version})
+				delete(a.nodes, addr)
+			}
+		}
 	}
 	a.routes = &Routes{Version: version, Map: m, Nodes: nodes, ByAddr: maps.Clone(a.nodes), Commands: a.commands}
 	for _, sub := range a.subscribers {
 		ctx.Send(sub, a.routes)
 	}
+	a.stopRetired(ctx)
+}
+
+// retiree is a node actor to stop once every subscriber routes by Routes of
+// version or later.
+type retiree struct {
+	pid     *actor.PID
+	version uint64
+}
+
+// routesApplied records that a subscriber routes by a version, and stops the
+// node actors no subscriber can send to any more.
+func (a *topologyActor) routesApplied(ctx actor.Context, sender *actor.PID, version uint64) {
+	if sender == nil {
+		return
+	}
+	if a.applied == nil {
+		a.applied = map[string]uint64{}
+	}
+	if version > a.applied[sender.String()] {
+		a.applied[sender.String()] = version
+	}
+	a.stopRetired(ctx)
+}
+
+// stopRetired poisons the retirees every subscriber has moved past; the
+// poison lands behind the batches already in their mailboxes.
+func (a *topologyActor) stopRetired(ctx actor.Context) {
+	oldest := uint64(math.MaxUint64)
+	for _, sub := range a.subscribers {
+		oldest = min(oldest, a.applied[sub.String()])
+	}
+	kept := a.retiring[:0]
+	for _, r := range a.retiring {
+		if r.version <= oldest {
+			ctx.Poison(r.pid)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	clear(a.retiring[len(kept):])
+	a.retiring = kept
 }

@@ -50,9 +50,18 @@ type RefreshFailed struct {
 }
 
 // Subscribe asks the topology actor to send every new *Routes to PID,
-// starting with the current one if there is one.
+// starting with the current one if there is one. A subscriber must answer
+// each Routes with RoutesApplied once it no longer routes by older ones:
+// node actors that left the layout are stopped only after every subscriber
+// has.
 type Subscribe struct {
 	PID *actor.PID
+}
+
+// RoutesApplied tells the topology actor that its sender routes by Routes
+// of Version (or newer) from now on.
+type RoutesApplied struct {
+	Version uint64
 }
 
 // Redirect tells the topology actor what redirects said: slots that moved
