@@ -9,31 +9,38 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redactor-go/redactor"
+	"github.com/redactor-go/redactor/internal/localcluster"
+	"github.com/redactor-go/redactor/topology"
 )
 
 // tagsOnTwoMasters returns two hash tags whose slots two different masters
-// serve, found by asking the masters directly.
+// of the shared cluster serve.
 func tagsOnTwoMasters(t *testing.T) (string, string) {
+	return tagsOnTwoMastersOf(t, cluster)
+}
+
+// tagsOnTwoMastersOf returns two hash tags whose slots two different masters
+// of lc serve, found by asking the masters directly.
+func tagsOnTwoMastersOf(t *testing.T, lc *localcluster.Cluster) (string, string) {
 	t.Helper()
-	owner := func(key string) string {
-		for _, addr := range cluster.Addrs() {
-			if r := dialDirect(t, addr).pipeline(t, [][]string{{"EXISTS", key}})[0]; r.Err == nil {
-				return addr
-			}
-		}
-		t.Fatalf("no master serves %q", key)
-		return ""
-	}
 	first := "{" + t.Name() + "-0}"
-	firstOwner := owner(first)
+	firstOwner := ownerIn(t, lc, first)
 	for i := 1; i < 100; i++ {
 		tag := fmt.Sprintf("{%s-%d}", t.Name(), i)
-		if owner(tag) != firstOwner {
+		if ownerIn(t, lc, tag) != firstOwner {
 			return first, tag
 		}
 	}
 	t.Fatal("no two tags on different masters")
 	return "", ""
+}
+
+// ownerIn returns the real address of the master of lc serving key's slot.
+func ownerIn(t *testing.T, lc *localcluster.Cluster, key string) string {
+	t.Helper()
+	owner, err := lc.SlotOwner(testContext(t), int(topology.Slot(key)))
+	require.NoError(t, err)
+	return owner
 }
 
 // serverTimeScript returns the server's clock in microseconds; being a
