@@ -336,3 +336,67 @@ func TestLiveReshardingUnderLoad(t *testing.T) {
 		resharding.Round(time.Millisecond), total, moved, asked, loads)
 	assert.Positive(t, moved+asked, "the load ran into the resharding")
 }
+
+// TestTooManyRedirects sets a slot MIGRATING on its master towards a node
+// that is not importing it: the master answers ASK, the target answers
+// MOVED back, forever. Each command stops after MaxRedirects with
+// ErrTooManyRedirects, and the ping-pong causes no refresh storm.
+func TestTooManyRedirects(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs(), MaxRedirects: 3})
+	require.NoError(t, err)
+	defer c.Close()
+
+	tag := "{" + t.Name() + "}"
+	slot := int(topology.Slot(tag))
+	from, err := lc.SlotOwner(ctx, slot)
+	require.NoError(t, err)
+	to := lc.Addrs()[0]
+	if to == from {
+		to = lc.Addrs()[1]
+	}
+	r := dialDirect(t, from).pipeline(t, [][]string{{"CLUSTER", "SETSLOT", fmt.Sprint(slot), "MIGRATING", masterID(t, lc, to)}})
+	require.NoError(t, r[0].Err)
+
+	events := countEvents(c)
+	defer events.stop()
+	p := c.Pipeline()
+	p.Do("GET", tag+"missing")
+	p.Do("SET", tag+"new", "v")
+	p.Do("PING")
+	results, err := p.Exec(ctx)
+	require.NoError(t, err)
+	for i := range 2 {
+		assert.ErrorIs(t, results[i].Err, redactor.ErrTooManyRedirects, "command %d", i)
+		var redisErr *redactor.RedisError
+		assert.ErrorAs(t, results[i].Err, &redisErr, "the last redirect is kept")
+	}
+	assert.Equal(t, redactor.Result{Value: "PONG"}, results[2])
+	time.Sleep(300 * time.Millisecond)
+	loads, _, _, _ := events.snapshot()
+	assert.LessOrEqual(t, loads, 2)
+}
+
+// TestPeriodicRefresh moves a slot behind the client's back: with
+// RefreshInterval set, the client learns it without running any command.
+func TestPeriodicRefresh(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs(), RefreshInterval: 100 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+	events := countEvents(c)
+	defer events.stop()
+
+	from, to := lc.Addrs()[0], lc.Addrs()[1]
+	owned, err := lc.SlotsOf(ctx, from)
+	require.NoError(t, err)
+	require.NoError(t, lc.MoveSlots(ctx, owned[:1], from, to))
+	require.Eventually(t, func() bool {
+		_, changes, _, _ := events.snapshot()
+		return changes >= 1
+	}, 5*time.Second, 20*time.Millisecond, "a periodic load picked up the moved slot")
+	_, _, moved, _ := events.snapshot()
+	assert.Zero(t, moved, "no command was redirected")
+}
