@@ -29,7 +29,7 @@ type echoServer struct {
 
 // startEcho starts an echoServer, stopped (and its goroutines reaped) in
 // t.Cleanup.
-func startEcho(t *testing.T) *echoServer {
+func startEcho(t testing.TB) *echoServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -119,7 +119,7 @@ func (s *echoServer) close() {
 }
 
 // startProxy starts a proxy closed in t.Cleanup.
-func startProxy(t *testing.T, cfg Config) *Proxy {
+func startProxy(t testing.TB, cfg Config) *Proxy {
 	t.Helper()
 	p, err := Start(cfg)
 	require.NoError(t, err)
@@ -128,7 +128,7 @@ func startProxy(t *testing.T, cfg Config) *Proxy {
 }
 
 // dial connects to addr; the connection is closed in t.Cleanup.
-func dial(t *testing.T, addr string) net.Conn {
+func dial(t testing.TB, addr string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, ioTimeout)
 	require.NoError(t, err)
