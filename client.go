@@ -23,6 +23,7 @@ type Client struct {
 	ownSystem   bool
 	topology    *actor.PID
 	coordinator *actor.PID
+	workers     *actors.WorkerPool
 	closed      chan struct{}
 	closeOnce   sync.Once
 }
@@ -38,7 +39,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("redactor: %w", err)
 	}
-	c := &Client{cfg: cfg, system: cfg.ActorSystem, closed: make(chan struct{})}
+	c := &Client{
+		cfg:     cfg,
+		system:  cfg.ActorSystem,
+		workers: actors.NewWorkerPool(300, 64),
+		closed:  make(chan struct{}),
+	}
 	if c.system == nil {
 		c.ownSystem = true
 		c.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
@@ -49,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Seeds: cfg.Addrs,
 		Dial:  c.dialRadix,
 		NodeProps: func(addr string) *actor.Props {
-			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial})
+			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers})
 		},
 		MinRefreshInterval: cfg.MinRefreshInterval,
 		RefreshInterval:    cfg.RefreshInterval,
@@ -66,6 +72,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		MaxRedirects: cfg.MaxRedirects,
 		RetryTimeout: cfg.RetryTimeout,
 		RetryUnsafe:  cfg.RetryUnsafe,
+		Dispatcher:   c.workers,
 	}), "redactor-coordinator")
 	return c, nil
 }
@@ -172,4 +179,5 @@ func (c *Client) stopActors() {
 	if c.ownSystem {
 		c.system.Shutdown()
 	}
+	c.workers.Close()
 }

@@ -24,11 +24,14 @@ var (
 	ErrNotSent = errors.New("redactor: command not sent")
 )
 
-// pipeConn is one pipelined connection to a node. Its owner (the node actor)
-// queues batches and flushes them with one write; a reader goroutine reads
-// the replies of the written batches in order and hands each finished batch
-// to done. It knows exactly which bytes left, so a failure gives each command
-// the outcome it really had: not sent, or unknown.
+// pipeConn is one pipelined connection to a node, with a writer and a
+// reader goroutine. The owner (the node actor) hands it batches with send;
+// the writer encodes everything handed over since its last write into one
+// buffer and writes it with one call, so batches that arrive while a write
+// is in progress are coalesced into the next; the reader reads the replies
+// of written batches in order and hands each finished batch to done. It
+// knows exactly which bytes left, so a failure gives each command the
+// outcome it really had: not sent, or unknown.
 type pipeConn struct {
 	nc   net.Conn
 	done func(*nodeBatch)
@@ -36,19 +39,17 @@ type pipeConn struct {
 	// connection fails.
 	broken func(*pipeConn, error)
 
-	// Owned by the writer (the node actor).
-	wbuf   []byte
-	queued []*nodeBatch
-	ends   []int // end offset in wbuf of each queued batch
-
 	mu       sync.Mutex
+	pending  []*nodeBatch // handed over, not yet written
 	inflight []*nodeBatch // written, awaiting replies, oldest first
 	isClosed bool
-	wake     chan struct{} // tells the reader there is work or the end
-	stopped  chan struct{} // closed when the reader has returned
+
+	writerWake chan struct{}
+	readerWake chan struct{}
+	stopped    sync.WaitGroup // the writer and the reader
 }
 
-// dialPipe connects to addr and starts the reader.
+// dialPipe connects to addr and starts the writer and the reader.
 func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn, error), addr string,
 	done func(*nodeBatch), broken func(*pipeConn, error)) (*pipeConn, error) {
 	nc, err := dial(ctx, addr)
@@ -56,71 +57,116 @@ func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn,
 		return nil, err
 	}
 	c := &pipeConn{
-		nc:      nc,
-		done:    done,
-		broken:  broken,
-		wake:    make(chan struct{}, 1),
-		stopped: make(chan struct{}),
+		nc:         nc,
+		done:       done,
+		broken:     broken,
+		writerWake: make(chan struct{}, 1),
+		readerWake: make(chan struct{}, 1),
 	}
+	c.stopped.Add(2)
+	go c.write()
 	go c.read(bufio.NewReaderSize(nc, 32<<10))
 	return c, nil
 }
 
-// queue encodes b into the write buffer; flush sends it.
-func (c *pipeConn) queue(b *nodeBatch) {
-	c.wbuf = b.appendTo(c.wbuf)
-	c.queued = append(c.queued, b)
-	c.ends = append(c.ends, len(c.wbuf))
-}
-
-// flush writes every queued batch with one write. When the write fails,
-// batches none of whose bytes left get ErrNotSent, the others
-// ErrUnknownOutcome, and the connection is closed.
-func (c *pipeConn) flush() {
-	if len(c.queued) == 0 {
+// send hands b to the writer. On a closed connection b fails at once, as
+// not sent.
+func (c *pipeConn) send(b *nodeBatch) {
+	c.mu.Lock()
+	if c.isClosed {
+		c.mu.Unlock()
+		c.finish([]*nodeBatch{b}, ErrNotSent, net.ErrClosed)
 		return
 	}
-	n, err := c.nc.Write(c.wbuf)
-	if err == nil {
+	c.pending = append(c.pending, b)
+	c.mu.Unlock()
+	wake(c.writerWake)
+}
+
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// write writes what was handed over, one write per wake-up, until the
+// connection is closed; batches never written then fail as not sent.
+func (c *pipeConn) write() {
+	defer c.stopped.Done()
+	var (
+		buf   []byte
+		ends  []int
+		spare []*nodeBatch
+	)
+	for range c.writerWake {
+		// Swap the handed-over list with the spare one, so the owner
+		// appends to one while the writer works through the other.
 		c.mu.Lock()
-		closed := c.isClosed
+		batches, closed := c.pending, c.isClosed
+		c.pending, spare = spare[:0], nil
+		c.mu.Unlock()
+		if closed {
+			c.finish(batches, ErrNotSent, net.ErrClosed)
+			return
+		}
+		if len(batches) == 0 {
+			spare = batches
+			continue
+		}
+		buf, ends = buf[:0], ends[:0]
+		for _, b := range batches {
+			buf = b.appendTo(buf)
+			ends = append(ends, len(buf))
+		}
+		n, err := c.nc.Write(buf)
+		if err != nil {
+			start := 0
+			for i, b := range batches {
+				if n <= start {
+					c.finish([]*nodeBatch{b}, ErrNotSent, err)
+				} else {
+					c.finish([]*nodeBatch{b}, ErrUnknownOutcome, err)
+				}
+				start = ends[i]
+			}
+			c.fail(fmt.Errorf("writing: %w", err))
+			c.writeOff()
+			return
+		}
+		c.mu.Lock()
+		closed = c.isClosed
 		if !closed {
-			c.inflight = append(c.inflight, c.queued...)
+			c.inflight = append(c.inflight, batches...)
 		}
 		c.mu.Unlock()
 		if closed {
-			c.finish(c.queued, ErrUnknownOutcome, net.ErrClosed)
-		} else {
-			select {
-			case c.wake <- struct{}{}:
-			default:
-			}
+			c.finish(batches, ErrUnknownOutcome, net.ErrClosed)
+			c.writeOff()
+			return
 		}
-	} else {
-		start := 0
-		for i, b := range c.queued {
-			if n <= start {
-				c.finish([]*nodeBatch{b}, ErrNotSent, err)
-			} else {
-				c.finish([]*nodeBatch{b}, ErrUnknownOutcome, err)
-			}
-			start = c.ends[i]
+		wake(c.readerWake)
+		clear(batches)
+		spare = batches
+		if cap(buf) > 1<<20 {
+			buf = nil
 		}
-		c.fail(fmt.Errorf("writing: %w", err))
 	}
-	if cap(c.wbuf) > 1<<20 {
-		c.wbuf = nil
-	}
-	c.wbuf = c.wbuf[:0]
-	clear(c.queued)
-	c.queued = c.queued[:0]
-	c.ends = c.ends[:0]
+}
+
+// writeOff fails what is still handed over after the writer stopped.
+func (c *pipeConn) writeOff() {
+	c.mu.Lock()
+	batches := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	c.finish(batches, ErrNotSent, net.ErrClosed)
 }
 
 // read reads the replies of written batches, in the order they were written,
 // until the connection ends; then it fails the batches still waiting.
 func (c *pipeConn) read(br *bufio.Reader) {
-	defer close(c.stopped)
+	defer c.stopped.Done()
 	for {
 		c.mu.Lock()
 		if len(c.inflight) == 0 {
@@ -129,7 +175,7 @@ func (c *pipeConn) read(br *bufio.Reader) {
 			if closed {
 				return
 			}
-			<-c.wake
+			<-c.readerWake
 			continue
 		}
 		b := c.inflight[0]
@@ -181,29 +227,27 @@ func (c *pipeConn) shut() bool {
 	c.mu.Unlock()
 	if first {
 		c.nc.Close()
-		select {
-		case c.wake <- struct{}{}:
-		default:
-		}
+		wake(c.writerWake)
+		wake(c.readerWake)
 	}
 	return first
 }
 
-// idle reports whether no written batch awaits replies.
+// idle reports whether nothing handed over awaits its write or its replies.
 func (c *pipeConn) idle() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.inflight) == 0
+	return len(c.inflight) == 0 && len(c.pending) == 0
 }
 
-// close closes the connection after waiting up to drain for the replies of
-// written batches; batches still without replies then get
-// ErrUnknownOutcome. It returns when the reader has stopped.
+// close closes the connection after waiting up to drain for the batches
+// handed over to be written and answered; what is left then fails (not sent,
+// or unknown outcome). It returns when the writer and the reader stopped.
 func (c *pipeConn) close(drain time.Duration) {
 	deadline := time.Now().Add(drain)
 	for !c.idle() && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	c.shut()
-	<-c.stopped
+	c.stopped.Wait()
 }

@@ -30,6 +30,9 @@ type CoordinatorConfig struct {
 	// written. By default only read-only commands are (the server's command
 	// flags say which); the others get ErrUnknownOutcome.
 	RetryUnsafe bool
+	// Dispatcher runs the coordinator's mailbox; nil means protoactor's
+	// default (a goroutine per run).
+	Dispatcher actor.Dispatcher
 }
 
 func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
@@ -46,9 +49,13 @@ func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
 // Exec messages it receives.
 func CoordinatorProps(cfg CoordinatorConfig) *actor.Props {
 	cfg = cfg.withDefaults()
+	var opts []actor.PropsOption
+	if cfg.Dispatcher != nil {
+		opts = append(opts, actor.WithDispatcher(cfg.Dispatcher))
+	}
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &coordinator{cfg: cfg, routes: cfg.Routes}
-	})
+	}, opts...)
 }
 
 // coordinator splits each pipeline into one batch per node, sends the batches

@@ -26,6 +26,9 @@ type NodeConfig struct {
 	// replies of batches already written before it closes the connection.
 	// Zero means 5s.
 	DrainTimeout time.Duration
+	// Dispatcher runs the node actor's mailbox; nil means protoactor's
+	// default (a goroutine per run).
+	Dispatcher actor.Dispatcher
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
@@ -36,9 +39,13 @@ func NodeProps(cfg NodeConfig) *actor.Props {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 5 * time.Second
 	}
+	var opts []actor.PropsOption
+	if cfg.Dispatcher != nil {
+		opts = append(opts, actor.WithDispatcher(cfg.Dispatcher))
+	}
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &nodeActor{cfg: cfg}
-	})
+	}, opts...)
 }
 
 // nodeActor owns the connection to one node and writes each batch it gets
@@ -98,8 +105,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 			return
 		}
 	}
-	n.conn.queue(b)
-	n.conn.flush()
+	n.conn.send(b)
 }
 
 // connect dials the node and starts the connection's reader.
