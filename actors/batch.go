@@ -1,8 +1,6 @@
 package actors
 
 import (
-	"bufio"
-
 	"github.com/redactor-go/redactor/resp"
 )
 
@@ -25,20 +23,20 @@ func (b *nodeBatch) appendTo(buf []byte) []byte {
 // readReplies reads one reply per command of the batch, each into its
 // command's Result. An error reply lands on its own command; only a broken
 // stream stops the loop, leaving the rest unanswered.
-func (b *nodeBatch) readReplies(br *bufio.Reader) error {
+func (b *nodeBatch) readReplies(d *resp.Decoder) error {
 	results := b.exec.Results
 	for b.replied < len(b.idx) {
 		r := &results[b.idx[b.replied]]
 		if b.asking {
 			// ASKING answers OK; should it fail, the command's own reply
 			// (MOVED, say) tells what happened.
-			if _, err := resp.ReadReply(br); err != nil {
+			if _, err := d.Decode(); err != nil {
 				if _, isReply := err.(*resp.Error); !isReply {
 					return err
 				}
 			}
 		}
-		v, err := resp.ReadReply(br)
+		v, err := d.Decode()
 		if err != nil {
 			replyErr, isReply := err.(*resp.Error)
 			if !isReply {

@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/redactor-go/redactor/resp"
 )
 
 // Connection failures, as a command's error says them. Match them with
@@ -65,7 +67,7 @@ func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn,
 	}
 	c.stopped.Add(2)
 	go c.write()
-	go c.read(bufio.NewReaderSize(nc, 32<<10))
+	go c.read(resp.NewDecoder(bufio.NewReaderSize(nc, 32<<10)))
 	return c, nil
 }
 
@@ -165,7 +167,7 @@ func (c *pipeConn) writeOff() {
 
 // read reads the replies of written batches, in the order they were written,
 // until the connection ends; then it fails the batches still waiting.
-func (c *pipeConn) read(br *bufio.Reader) {
+func (c *pipeConn) read(d *resp.Decoder) {
 	defer c.stopped.Done()
 	for {
 		c.mu.Lock()
@@ -181,7 +183,7 @@ func (c *pipeConn) read(br *bufio.Reader) {
 		b := c.inflight[0]
 		c.mu.Unlock()
 
-		err := b.readReplies(br)
+		err := b.readReplies(d)
 		if err != nil {
 			c.fail(fmt.Errorf("reading: %w", err))
 		}

@@ -37,10 +37,25 @@ const maxDepth = 512
 // value. Any other error (I/O, ErrProtocol) means the stream is broken.
 // RESP3 attributes are read and dropped.
 func ReadReply(br radixresp.BufferedReader) (any, error) {
-	return readReply(br, 0)
+	return readReply(br, nil, 0)
 }
 
-func readReply(br radixresp.BufferedReader, depth int) (any, error) {
+// Decoder reads replies like ReadReply, but decodes strings and integers
+// into memory it allocates in chunks: a batch of replies costs a few
+// allocations instead of two per reply. A chunk stays alive while any value
+// decoded into it is referenced. A Decoder is not safe for concurrent use.
+type Decoder struct {
+	br radixresp.BufferedReader
+	a  arena
+}
+
+// NewDecoder returns a Decoder reading from br.
+func NewDecoder(br radixresp.BufferedReader) *Decoder { return &Decoder{br: br} }
+
+// Decode reads one reply; see ReadReply.
+func (d *Decoder) Decode() (any, error) { return readReply(d.br, &d.a, 0) }
+
+func readReply(br radixresp.BufferedReader, a *arena, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("%w: aggregates nested deeper than %d", ErrProtocol, maxDepth)
 	}
@@ -51,28 +66,40 @@ func readReply(br radixresp.BufferedReader, depth int) (any, error) {
 	body := line[1:]
 	switch line[0] {
 	case '+':
-		return string(body), nil
+		switch string(body) {
+		case "OK":
+			return "OK", nil
+		case "PONG":
+			return "PONG", nil
+		case "QUEUED":
+			return "QUEUED", nil
+		}
+		return a.str(body), nil
 	case '-':
 		return nil, &Error{Msg: string(body)}
 	case ':':
-		return parseInt(body)
+		n, err := parseInt(body)
+		if err != nil {
+			return nil, err
+		}
+		return a.int(n), nil
 	case '$', '=':
-		return readBulk(br, line[0], body)
+		return readBulk(br, a, line[0], body)
 	case '!':
-		msg, err := readBulk(br, '!', body)
+		msg, err := readBulk(br, nil, '!', body)
 		if err != nil || msg == nil {
 			return nil, err
 		}
 		return nil, &Error{Msg: msg.(string)}
 	case '*', '~', '>':
-		return readArray(br, body, depth)
+		return readArray(br, a, body, depth)
 	case '%':
-		return readMap(br, body, depth)
+		return readMap(br, a, body, depth)
 	case '|':
-		if _, err := readMap(br, body, depth); err != nil {
+		if _, err := readMap(br, a, body, depth); err != nil {
 			return nil, err
 		}
-		return readReply(br, depth)
+		return readReply(br, a, depth)
 	case '_':
 		return nil, nil
 	case '#':
@@ -120,12 +147,21 @@ func readLine(br radixresp.BufferedReader) ([]byte, error) {
 	return line[:len(line)-2], nil
 }
 
-func readBulk(br radixresp.BufferedReader, kind byte, body []byte) (any, error) {
+func readBulk(br radixresp.BufferedReader, a *arena, kind byte, body []byte) (any, error) {
 	n, err := parseLen(body, maxBulkLen)
 	if err != nil || n < 0 {
 		return nil, err
 	}
-	buf := make([]byte, n+2)
+	var buf []byte
+	if a != nil && n+2 <= maxArenaString && kind == '$' {
+		if len(a.bytes) < n+2 {
+			a.bytes = make([]byte, byteChunk)
+		}
+		buf = a.bytes[: n+2 : n+2]
+		a.bytes = a.bytes[n+2:]
+	} else {
+		buf = make([]byte, n+2)
+	}
 	if _, err := io.ReadFull(br, buf); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -146,18 +182,18 @@ func readBulk(br radixresp.BufferedReader, kind byte, body []byte) (any, error) 
 	if len(buf) == 0 {
 		return "", nil
 	}
-	// buf is ours alone and never written again: share it with the string.
-	return unsafe.String(&buf[0], len(buf)), nil
+	// buf is this string's alone and never written again: share it.
+	return a.boxString(unsafe.String(&buf[0], len(buf))), nil
 }
 
-func readArray(br radixresp.BufferedReader, body []byte, depth int) (any, error) {
+func readArray(br radixresp.BufferedReader, a *arena, body []byte, depth int) (any, error) {
 	n, err := parseLen(body, math.MaxInt32)
 	if err != nil || n < 0 {
 		return nil, err
 	}
 	arr := make([]any, 0, min(n, maxPrealloc))
 	for range n {
-		v, err := readReply(br, depth+1)
+		v, err := readReply(br, a, depth+1)
 		if err != nil {
 			var replyErr *Error
 			if !errors.As(err, &replyErr) {
@@ -170,18 +206,18 @@ func readArray(br radixresp.BufferedReader, body []byte, depth int) (any, error)
 	return arr, nil
 }
 
-func readMap(br radixresp.BufferedReader, body []byte, depth int) (any, error) {
+func readMap(br radixresp.BufferedReader, a *arena, body []byte, depth int) (any, error) {
 	n, err := parseLen(body, math.MaxInt32)
 	if err != nil || n < 0 {
 		return nil, err
 	}
 	m := make(map[string]any, min(n, maxPrealloc))
 	for range n {
-		k, err := readReply(br, depth+1)
+		k, err := readReply(br, a, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		v, err := readReply(br, depth+1)
+		v, err := readReply(br, a, depth+1)
 		if err != nil {
 			var replyErr *Error
 			if !errors.As(err, &replyErr) {

@@ -3,6 +3,7 @@ package resp
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/big"
@@ -51,7 +52,66 @@ func TestReadReply(t *testing.T) {
 			require.NoError(t, err, "the stream must stay in sync")
 			assert.Equal(t, int64(9), next)
 		})
+		t.Run(tt.name+" (decoder)", func(t *testing.T) {
+			d := NewDecoder(reader(tt.input + ":9\r\n"))
+			got, err := d.Decode()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			next, err := d.Decode()
+			require.NoError(t, err, "the stream must stay in sync")
+			assert.Equal(t, int64(9), next)
+		})
 	}
+}
+
+// TestDecoderKeepsValues decodes many replies into shared chunks and checks
+// that no value is overwritten by a later one.
+func TestDecoderKeepsValues(t *testing.T) {
+	var input strings.Builder
+	var want []any
+	for i := range 5000 {
+		switch i % 4 {
+		case 0:
+			v := strings.Repeat(string(rune('a'+i%26)), i%700)
+			fmt.Fprintf(&input, "$%d\r\n%s\r\n", len(v), v)
+			want = append(want, v)
+		case 1:
+			fmt.Fprintf(&input, ":%d\r\n", int64(i)*1_000_003-7)
+			want = append(want, int64(i)*1_000_003-7)
+		case 2:
+			fmt.Fprintf(&input, "+s%d\r\n", i)
+			want = append(want, fmt.Sprintf("s%d", i))
+		default:
+			fmt.Fprintf(&input, "*2\r\n$1\r\nx\r\n:%d\r\n", i+1000)
+			want = append(want, []any{"x", int64(i + 1000)})
+		}
+	}
+	d := NewDecoder(bufio.NewReader(strings.NewReader(input.String())))
+	var got []any
+	for range want {
+		v, err := d.Decode()
+		require.NoError(t, err)
+		got = append(got, v)
+	}
+	assert.Equal(t, want, got)
+}
+
+func TestDecoderAllocations(t *testing.T) {
+	var input strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&input, "$6\r\nvalue%d\r\n:%d\r\n+OK\r\n", i%10, 1000+i)
+	}
+	data := input.String()
+	allocs := testing.AllocsPerRun(50, func() {
+		d := NewDecoder(bufio.NewReader(strings.NewReader(data)))
+		for range 300 {
+			if _, err := d.Decode(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	// The reader, the decoder and a few chunks, for 300 replies.
+	assert.Less(t, allocs, 12.0)
 }
 
 func TestReadReplyBigNumber(t *testing.T) {
@@ -146,8 +206,13 @@ func FuzzReadReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		br := bufio.NewReaderSize(strings.NewReader(string(data)), 16)
+		d := NewDecoder(bufio.NewReaderSize(strings.NewReader(string(data)), 16))
 		for range 8 {
-			_, err := ReadReply(br)
+			v, err := ReadReply(br)
+			dv, derr := d.Decode()
+			if fmt.Sprint(v, err) != fmt.Sprint(dv, derr) {
+				t.Fatalf("ReadReply gave %v, %v; Decoder gave %v, %v", v, err, dv, derr)
+			}
 			if err != nil {
 				if _, ok := AsError(err); !ok {
 					return
