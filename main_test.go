@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/redactor-go/redactor/internal/localcluster"
 )
 
@@ -27,6 +29,14 @@ func TestMain(m *testing.M) {
 	if err := cluster.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "stopping the test cluster:", err)
 		code = 1
+	}
+	// Every client the tests made is closed by now: none may leave a
+	// goroutine behind.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines left behind:", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
