@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// op is one command of a workload: SET key benchValue, or GET key.
+type op struct {
+	set bool
+	key string
+}
+
+// benchValue is the value of every key: workloads SET it, GETs expect it
+// (prepare stores it in every key first).
+const benchValue = "0123456789abcdef0123456789abcdef"
+
+// client is one client library, or one mode of one, under test.
+type client interface {
+	// name is the client's label in tables, CSV and charts.
+	name() string
+	// pipeline runs ops as one pipeline and checks every reply.
+	pipeline(ctx context.Context, ops []op) error
+	// do runs one op as a single command and checks its reply.
+	do(ctx context.Context, o op) error
+}
+
+// Client labels, also the order of the columns of the table.
+const (
+	nameRedactor = "redactor"
+	nameSerial   = "redactor-serial"
+	nameGoRedis  = "go-redis"
+	nameRueidis  = "rueidis"
+)
+
+// clientNames are the labels in table order.
+var clientNames = []string{nameRedactor, nameSerial, nameGoRedis, nameRueidis}
+
+// clients are the clients connected to one env, and what closes them.
+type clients struct {
+	all     []client
+	closers []func() error
+}
+
+// connect creates every client against seeds (only the first address is
+// given to each, so that each finds the other masters itself).
+func connect(ctx context.Context, seeds []string) (*clients, error) {
+	cs := &clients{}
+	r, err := newRedactor(ctx, seeds[:1])
+	if err != nil {
+		return nil, err
+	}
+	cs.closers = append(cs.closers, r.Close)
+	cs.all = append(cs.all, redactorClient{c: r, parallel: true}, redactorClient{c: r, parallel: false})
+
+	g := newGoRedis(seeds[:1])
+	cs.closers = append(cs.closers, g.Close)
+	cs.all = append(cs.all, goRedisClient{g})
+
+	u, err := newRueidis(seeds[:1])
+	if err != nil {
+		return nil, errors.Join(err, cs.close())
+	}
+	cs.closers = append(cs.closers, func() error { u.Close(); return nil })
+	cs.all = append(cs.all, rueidisClient{u})
+	return cs, nil
+}
+
+// only returns the clients with the given names, in table order.
+func (cs *clients) only(names ...string) []client {
+	var out []client
+	for _, c := range cs.all {
+		for _, n := range names {
+			if c.name() == n {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// close closes every client.
+func (cs *clients) close() error {
+	var errs []error
+	for _, f := range cs.closers {
+		errs = append(errs, f())
+	}
+	return errors.Join(errs...)
+}
+
+// checkGet returns an error unless a GET returned benchValue.
+func checkGet(key string, got any) error {
+	if got != benchValue {
+		return fmt.Errorf("GET %s: got %#v, want %q", key, got, benchValue)
+	}
+	return nil
+}
