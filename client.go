@@ -129,18 +129,35 @@ func (c *Client) Pipeline(opts ...PipelineOption) *Pipeline {
 // Do runs one command and returns its Result. Errors of the whole call
 // (context done, client closed) are in Result.Err too.
 func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
-	p := c.Pipeline()
-	p.Do(cmd, args...)
-	results, err := p.Exec(ctx)
-	if err != nil {
+	call := doCalls.Get().(*doCall)
+	command := append(append(call.command[0][:0], cmd), args...)
+	call.command[0] = command
+	call.exec.Commands, call.exec.Results = call.command[:], call.result[:0]
+	if err := c.exec(ctx, &call.exec, call.done); err != nil {
+		// The coordinator may still hold the call: leave it to the GC.
 		return Result{Err: err}
 	}
-	return results[0]
+	r := call.exec.Results[0]
+	clear(command)
+	call.result[0] = Result{}
+	doCalls.Put(call)
+	return r
 }
 
-// exec sends e to the coordinator and waits for it to come back.
-func (c *Client) exec(ctx context.Context, e *actors.Exec) error {
-	done := make(chan *actors.Exec, 1)
+// doCall is what one Client.Do needs, kept in a pool: the Exec, its command
+// list and result, and the channel the coordinator answers on.
+type doCall struct {
+	exec    actors.Exec
+	command [1][]string
+	result  [1]actors.Result
+	done    chan *actors.Exec
+}
+
+var doCalls = sync.Pool{New: func() any { return &doCall{done: make(chan *actors.Exec, 1)} }}
+
+// exec sends e to the coordinator and waits for it to come back on done,
+// which must be empty and have room for one.
+func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exec) error {
 	e.Ctx, e.Done = ctx, done
 	select {
 	case <-c.closed:

@@ -38,6 +38,10 @@ func WithParallel(parallel bool) PipelineOption {
 // Do queues one command: its name, then its arguments. The arguments are
 // copied, so the caller may reuse its slice.
 func (p *Pipeline) Do(cmd string, args ...string) {
+	if p.cmds == nil {
+		p.cmds = make([][]string, 0, 16)
+		p.args = make([]string, 0, 64)
+	}
 	start := len(p.args)
 	p.args = append(p.args, cmd)
 	p.args = append(p.args, args...)
@@ -67,7 +71,7 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	// The queued commands now belong to e: commands still in flight after a
 	// canceled Exec keep reading them, so the pipeline starts afresh.
 	p.cmds, p.args = nil, nil
-	if err := p.client.exec(ctx, e); err != nil {
+	if err := p.client.exec(ctx, e, make(chan *actors.Exec, 1)); err != nil {
 		return nil, err
 	}
 	return e.Results, nil

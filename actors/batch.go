@@ -58,3 +58,9 @@ func (b *nodeBatch) failUnanswered(err error) {
 	}
 	b.replied = len(b.idx)
 }
+
+// doneMsg returns the message that reports the batch done.
+func (b *nodeBatch) doneMsg() *batchDone {
+	b.done.batch = b
+	return &b.done
+}

@@ -119,8 +119,35 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 		c.finish(ctx, e)
 		return
 	}
-	c.dispatch(ctx, e, c.group(ctx, e, nil))
+	if n == 1 {
+		c.startOne(ctx, e)
+	} else {
+		c.dispatch(ctx, e, c.group(ctx, e, nil))
+	}
 	c.checkDone(ctx, e)
+}
+
+// firstOnly is the idx of a batch holding an Exec's only command. It is
+// never written: a batch that needs more commands appends, which copies.
+var firstOnly = []int{0}
+
+// startOne sends an Exec of a single command, the commonest kind (Client.Do),
+// without building the per-node grouping.
+func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
+	routes := c.routes
+	shard, err := c.shardOf(routes, e.Commands[0])
+	if err != nil {
+		c.group(ctx, e, nil) // records the error, retrying an unserved slot
+		return
+	}
+	if shard < 0 {
+		shard = c.next % len(routes.Nodes)
+		c.next++
+	}
+	b := &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
+		version: routes.Version, idx: firstOnly, coordinator: ctx.Self()}
+	e.pending++
+	ctx.Send(b.node, b)
 }
 
 // dispatch sends batches: all at once in Parallel mode; in Serial mode it

@@ -58,7 +58,7 @@ func (n *fakeNode) Receive(ctx actor.Context) {
 		}
 		b.replied = len(b.idx)
 		n.log.add(n.name + " done")
-		root.Send(b.coordinator, &batchDone{batch: b})
+		root.Send(b.coordinator, b.doneMsg())
 	})
 }
 

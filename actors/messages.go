@@ -101,6 +101,9 @@ type nodeBatch struct {
 	coordinator *actor.PID
 	// asking sends each command after ASKING (an ASK redirect).
 	asking bool
+	// done is the message that reports the batch done to the coordinator;
+	// it lives in the batch to save an allocation per batch.
+	done batchDone
 }
 
 // batchDone tells the coordinator that a node batch has an outcome for each

@@ -94,13 +94,13 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 	execCtx := b.exec.ctx()
 	if err := execCtx.Err(); err != nil {
 		b.failUnanswered(err)
-		ctx.Send(b.coordinator, &batchDone{batch: b})
+		ctx.Send(b.coordinator, b.doneMsg())
 		return
 	}
 	if n.conn == nil {
 		if err := n.connect(ctx, execCtx); err != nil {
 			b.failUnanswered(fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err))
-			ctx.Send(b.coordinator, &batchDone{batch: b})
+			ctx.Send(b.coordinator, b.doneMsg())
 			n.crash(ctx, err)
 			return
 		}
@@ -112,7 +112,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
 	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr,
-		func(b *nodeBatch) { root.Send(b.coordinator, &batchDone{batch: b}) },
+		func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
 		func(c *pipeConn, err error) { root.Send(self, &connBroken{conn: c, err: err}) })
 	if err != nil {
 		return err
