@@ -59,11 +59,8 @@ func runLoad(t *testing.T, c *redactor.Client, prefix string, stop <-chan struct
 // while pipelines run, and measures how long after the cluster itself
 // recovered the client's pipelines succeed again.
 func TestMasterKilledWhilePipelinesRun(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3, Replicas: 1})
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3, Replicas: 1}, redactor.Config{})
 	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
-	require.NoError(t, err)
-	defer c.Close()
 
 	stop := make(chan struct{})
 	var outcomes []pipelineOutcome
@@ -110,11 +107,8 @@ func TestMasterKilledWhilePipelinesRun(t *testing.T) {
 // replica while four goroutines run pipelines of INCR and RPUSH: no
 // acknowledged write is lost or doubled, and no error reaches the caller.
 func TestManualFailoverUnderLoad(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3, Replicas: 1})
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3, Replicas: 1}, redactor.Config{})
 	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
-	require.NoError(t, err)
-	defer c.Close()
 
 	master := lc.Addrs()[0]
 	var replica string
@@ -129,31 +123,14 @@ func TestManualFailoverUnderLoad(t *testing.T) {
 
 	events := countEvents(c)
 	defer events.stop()
-	var workers []*loadWorker
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := range 4 {
-		w := newLoadWorker(c, fmt.Sprintf("%s:w%d", t.Name(), g), g%2 == 0, hot)
-		workers = append(workers, w)
-		wg.Go(func() { w.run(stop) })
-	}
-	time.Sleep(200 * time.Millisecond)
-	start := time.Now()
-	require.NoError(t, lc.Failover(ctx, replica))
-	took := time.Since(start)
-	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-
+	var took time.Duration
+	workers := runWorkersDuring(t, c, hot, func() {
+		start := time.Now()
+		require.NoError(t, lc.Failover(ctx, replica))
+		took = time.Since(start)
+	})
 	_, changes, moved, _ := events.snapshot()
-	total := 0
-	for _, w := range workers {
-		assert.Empty(t, w.errs, "no error reaches the caller")
-		for _, n := range w.acked {
-			total += int(n)
-		}
-		w.verify(t, c)
-	}
+	total := verifyWorkers(t, c, workers)
 	t.Logf("manual failover of %s to %s in %v under load: %d acknowledged INCRs, %d MOVED, %d slot-map changes",
 		master, replica, took.Round(time.Millisecond), total, moved, changes)
 	assert.Positive(t, changes, "the client saw the new master")

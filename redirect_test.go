@@ -32,15 +32,23 @@ func keysInSlots(prefix string, slots []int, n int) []string {
 	return keys
 }
 
+// clusterAndClient starts a fresh cluster for one test and a client of it.
+func clusterAndClient(t *testing.T, lcCfg localcluster.Config, cfg redactor.Config) (*localcluster.Cluster, *redactor.Client) {
+	t.Helper()
+	lc := localcluster.StartT(t, lcCfg)
+	cfg.Addrs = lc.Addrs()
+	c, err := redactor.New(testContext(t), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return lc, c
+}
+
 // TestRefreshStorm makes the client's slot map stale for 1,000 slots, then
 // runs 10,000 commands on them: every one gets MOVED once, and the client
 // loads the slot map at most twice for all of them.
 func TestRefreshStorm(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3}, redactor.Config{})
 	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
-	require.NoError(t, err)
-	defer c.Close()
 
 	from, to := lc.Addrs()[0], lc.Addrs()[1]
 	owned, err := lc.SlotsOf(ctx, from)
@@ -84,23 +92,37 @@ func TestRefreshStorm(t *testing.T) {
 	assert.Zero(t, movedAgain)
 }
 
+// slotScenario is a fresh 3-master cluster, a client of it, and a hash tag
+// whose slot is served by from; to is another master.
+type slotScenario struct {
+	lc       *localcluster.Cluster
+	c        *redactor.Client
+	tag      string
+	slot     int
+	from, to string
+}
+
+func newSlotScenario(t *testing.T, cfg redactor.Config) *slotScenario {
+	t.Helper()
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3}, cfg)
+	ctx := testContext(t)
+	s := &slotScenario{lc: lc, c: c, tag: "{" + t.Name() + "}"}
+	s.slot = int(topology.Slot(s.tag))
+	var err error
+	s.from, err = lc.SlotOwner(ctx, s.slot)
+	require.NoError(t, err)
+	s.to = lc.Addrs()[0]
+	if s.to == s.from {
+		s.to = lc.Addrs()[1]
+	}
+	return s
+}
+
 // TestSlotMidMigration runs a pipeline against a slot that is MIGRATING on
 // its master and IMPORTING on another, with one key already moved.
 func TestSlotMidMigration(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
-	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
-	require.NoError(t, err)
-	defer c.Close()
-
-	tag := "{" + t.Name() + "}"
-	slot := int(topology.Slot(tag))
-	from, err := lc.SlotOwner(ctx, slot)
-	require.NoError(t, err)
-	to := lc.Addrs()[0]
-	if to == from {
-		to = lc.Addrs()[1]
-	}
+	s := newSlotScenario(t, redactor.Config{})
+	ctx, lc, c, tag, slot, from, to := testContext(t), s.lc, s.c, s.tag, s.slot, s.from, s.to
 	moved, stays, fresh := tag+"moved", tag+"stays", tag+"new"
 	require.NoError(t, c.Do(ctx, "SET", moved, "m").Err)
 	require.NoError(t, c.Do(ctx, "SET", stays, "s").Err)
@@ -161,20 +183,8 @@ func TestSlotMidMigration(t *testing.T) {
 // TestAskDoesNotChangeTheSlotMap follows ASK redirects while a slot
 // migrates, and checks no slot-map load or change came of them.
 func TestAskDoesNotChangeTheSlotMap(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
-	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
-	require.NoError(t, err)
-	defer c.Close()
-
-	tag := "{" + t.Name() + "}"
-	slot := int(topology.Slot(tag))
-	from, err := lc.SlotOwner(ctx, slot)
-	require.NoError(t, err)
-	to := lc.Addrs()[0]
-	if to == from {
-		to = lc.Addrs()[1]
-	}
+	s := newSlotScenario(t, redactor.Config{})
+	ctx, lc, c, tag, slot, from, to := testContext(t), s.lc, s.c, s.tag, s.slot, s.from, s.to
 	require.NoError(t, c.Do(ctx, "SET", tag+"a", "1").Err)
 	require.NoError(t, lc.BeginMigration(ctx, slot, from, to))
 	require.NoError(t, lc.MigrateKeys(ctx, slot, from, to))
@@ -290,22 +300,9 @@ func (w *loadWorker) verify(t *testing.T, c *redactor.Client) {
 	}
 }
 
-// TestLiveReshardingUnderLoad moves 1,000 slots from one master to another
-// and back while four goroutines (two of them serial) run pipelines.
-func TestLiveReshardingUnderLoad(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
-	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
-	require.NoError(t, err)
-	defer c.Close()
-
-	from, to := lc.Addrs()[0], lc.Addrs()[1]
-	owned, err := lc.SlotsOf(ctx, from)
-	require.NoError(t, err)
-	hot := owned[:1000]
-
-	events := countEvents(c)
-	defer events.stop()
+// runWorkersDuring runs four load workers (two of them serial), half of
+// whose keys are in the slots hot, from before change until after it.
+func runWorkersDuring(t *testing.T, c *redactor.Client, hot []int, change func()) []*loadWorker {
 	var workers []*loadWorker
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -315,15 +312,17 @@ func TestLiveReshardingUnderLoad(t *testing.T) {
 		wg.Go(func() { w.run(stop) })
 	}
 	time.Sleep(200 * time.Millisecond)
-	start := time.Now()
-	require.NoError(t, lc.MoveSlots(ctx, hot, from, to))
-	require.NoError(t, lc.MoveSlots(ctx, hot, to, from))
-	resharding := time.Since(start)
-	time.Sleep(200 * time.Millisecond)
+	change()
+	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
+	return workers
+}
 
-	loads, _, moved, asked := events.snapshot()
+// verifyWorkers checks that no error reached the workers and that the
+// cluster holds exactly what they were acknowledged; it returns the number
+// of acknowledged INCRs.
+func verifyWorkers(t *testing.T, c *redactor.Client, workers []*loadWorker) int {
 	total := 0
 	for _, w := range workers {
 		assert.Empty(t, w.errs, "no error reaches the caller")
@@ -332,6 +331,31 @@ func TestLiveReshardingUnderLoad(t *testing.T) {
 		}
 		w.verify(t, c)
 	}
+	return total
+}
+
+// TestLiveReshardingUnderLoad moves 1,000 slots from one master to another
+// and back while four goroutines (two of them serial) run pipelines.
+func TestLiveReshardingUnderLoad(t *testing.T) {
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3}, redactor.Config{})
+	ctx := testContext(t)
+
+	from, to := lc.Addrs()[0], lc.Addrs()[1]
+	owned, err := lc.SlotsOf(ctx, from)
+	require.NoError(t, err)
+	hot := owned[:1000]
+
+	events := countEvents(c)
+	defer events.stop()
+	var resharding time.Duration
+	workers := runWorkersDuring(t, c, hot, func() {
+		start := time.Now()
+		require.NoError(t, lc.MoveSlots(ctx, hot, from, to))
+		require.NoError(t, lc.MoveSlots(ctx, hot, to, from))
+		resharding = time.Since(start)
+	})
+	loads, _, moved, asked := events.snapshot()
+	total := verifyWorkers(t, c, workers)
 	t.Logf("moved 1,000 slots there and back in %v under load: %d acknowledged INCRs, %d MOVED and %d ASK redirects, %d slot-map loads",
 		resharding.Round(time.Millisecond), total, moved, asked, loads)
 	assert.Positive(t, moved+asked, "the load ran into the resharding")
@@ -342,20 +366,8 @@ func TestLiveReshardingUnderLoad(t *testing.T) {
 // MOVED back, forever. Each command stops after MaxRedirects with
 // ErrTooManyRedirects, and the ping-pong causes no refresh storm.
 func TestTooManyRedirects(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
-	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs(), MaxRedirects: 3})
-	require.NoError(t, err)
-	defer c.Close()
-
-	tag := "{" + t.Name() + "}"
-	slot := int(topology.Slot(tag))
-	from, err := lc.SlotOwner(ctx, slot)
-	require.NoError(t, err)
-	to := lc.Addrs()[0]
-	if to == from {
-		to = lc.Addrs()[1]
-	}
+	s := newSlotScenario(t, redactor.Config{MaxRedirects: 3})
+	ctx, lc, c, tag, slot, from, to := testContext(t), s.lc, s.c, s.tag, s.slot, s.from, s.to
 	r := dialDirect(t, from).pipeline(t, [][]string{{"CLUSTER", "SETSLOT", fmt.Sprint(slot), "MIGRATING", masterID(t, lc, to)}})
 	require.NoError(t, r[0].Err)
 
@@ -381,11 +393,8 @@ func TestTooManyRedirects(t *testing.T) {
 // TestPeriodicRefresh moves a slot behind the client's back: with
 // RefreshInterval set, the client learns it without running any command.
 func TestPeriodicRefresh(t *testing.T) {
-	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3}, redactor.Config{RefreshInterval: 100 * time.Millisecond})
 	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs(), RefreshInterval: 100 * time.Millisecond})
-	require.NoError(t, err)
-	defer c.Close()
 	events := countEvents(c)
 	defer events.stop()
 

@@ -193,17 +193,23 @@ func readArray(br radixresp.BufferedReader, a *arena, body []byte, depth int) (a
 	}
 	arr := make([]any, 0, min(n, maxPrealloc))
 	for range n {
-		v, err := readReply(br, a, depth+1)
+		v, err := readElement(br, a, depth+1)
 		if err != nil {
-			var replyErr *Error
-			if !errors.As(err, &replyErr) {
-				return nil, err
-			}
-			v = replyErr
+			return nil, err
 		}
 		arr = append(arr, v)
 	}
 	return arr, nil
+}
+
+// readElement reads a reply inside an aggregate, where an error reply is a
+// value (EXEC's results, for example), not a failure.
+func readElement(br radixresp.BufferedReader, a *arena, depth int) (any, error) {
+	v, err := readReply(br, a, depth)
+	if replyErr, ok := err.(*Error); ok {
+		return replyErr, nil
+	}
+	return v, err
 }
 
 func readMap(br radixresp.BufferedReader, a *arena, body []byte, depth int) (any, error) {
@@ -217,13 +223,9 @@ func readMap(br radixresp.BufferedReader, a *arena, body []byte, depth int) (any
 		if err != nil {
 			return nil, err
 		}
-		v, err := readReply(br, a, depth+1)
+		v, err := readElement(br, a, depth+1)
 		if err != nil {
-			var replyErr *Error
-			if !errors.As(err, &replyErr) {
-				return nil, err
-			}
-			v = replyErr
+			return nil, err
 		}
 		key, ok := k.(string)
 		if !ok {
