@@ -55,7 +55,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Seeds: cfg.Addrs,
 		Dial:  c.dialRadix,
 		NodeProps: func(addr string) *actor.Props {
-			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers})
+			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers,
+				ReadTimeout: cfg.ReadTimeout})
 		},
 		MinRefreshInterval: cfg.MinRefreshInterval,
 		RefreshInterval:    cfg.RefreshInterval,

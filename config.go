@@ -25,6 +25,14 @@ type Config struct {
 	// DialTimeout bounds connecting to a node. Default: 5s.
 	DialTimeout time.Duration
 
+	// ReadTimeout is how long a connection waits for replies (of commands
+	// that do not block, such as BLPOP) before it takes its node for dead:
+	// the unanswered commands get ErrUnknownOutcome (read-only ones are
+	// retried), and the client reconnects and refreshes its slot map. It
+	// is what detects a node that hangs or is cut off without closing the
+	// connection. Default: 5s; negative: no limit.
+	ReadTimeout time.Duration
+
 	// MaxRedirects is how many MOVED/ASK redirects one command may follow
 	// before it gets ErrTooManyRedirects. Default: 5.
 	MaxRedirects int
@@ -71,6 +79,12 @@ func (cfg Config) withDefaults() (Config, error) {
 		}
 	}
 	cfg.Addrs = append([]string(nil), cfg.Addrs...)
+	switch {
+	case cfg.ReadTimeout == 0:
+		cfg.ReadTimeout = 5 * time.Second
+	case cfg.ReadTimeout < 0:
+		cfg.ReadTimeout = 0
+	}
 	for name, d := range map[string]time.Duration{
 		"DialTimeout": cfg.DialTimeout, "RetryTimeout": cfg.RetryTimeout,
 		"MinRefreshInterval": cfg.MinRefreshInterval, "RefreshInterval": cfg.RefreshInterval,

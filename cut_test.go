@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -127,4 +128,46 @@ func TestConnectionCutRetryUnsafe(t *testing.T) {
 	r := c.Do(ctx, "INCR", tagA+"count")
 	require.NoError(t, r.Err)
 	assert.Equal(t, int64(2), r.Value, "the cut INCR ran, and ran again")
+}
+
+// TestHungNode blackholes a master (its connection stays open, nothing comes
+// back): after Config.ReadTimeout the client takes the node for dead, the
+// unanswered write gets ErrUnknownOutcome instead of hanging, and once the
+// node answers again the client reconnects.
+func TestHungNode(t *testing.T) {
+	pc := startProxiedCluster(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	seed := pc.proxyOf(t, pc.Addrs()[0]).Addr()
+	c, err := redactor.New(ctx, redactor.Config{Addrs: []string{seed}, ReadTimeout: 300 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+
+	tagA, _ := tagsOnTwoMastersOf(t, pc.Cluster)
+	hung := pc.proxyOf(t, ownerIn(t, pc.Cluster, tagA))
+	require.NoError(t, c.Do(ctx, "SET", tagA+"k", "v").Err)
+
+	hung.Blackhole(true)
+	start := time.Now()
+	r := c.Do(ctx, "INCR", tagA+"n")
+	took := time.Since(start)
+	assert.ErrorIs(t, r.Err, redactor.ErrUnknownOutcome)
+	assert.GreaterOrEqual(t, took, 300*time.Millisecond)
+	assert.Less(t, took, 3*time.Second, "a hung node fails the call after the read timeout")
+
+	hung.Blackhole(false)
+	require.Eventually(t, func() bool {
+		return c.Do(ctx, "GET", tagA+"k").Value == "v"
+	}, 10*time.Second, 50*time.Millisecond, "the client reconnects once the node answers")
+}
+
+// TestBlockingCommandOutlivesReadTimeout runs a BLPOP that blocks longer
+// than the read timeout: blocking commands are exempt from it.
+func TestBlockingCommandOutlivesReadTimeout(t *testing.T) {
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: cluster.Addrs(), ReadTimeout: 100 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+	r := c.Do(ctx, "BLPOP", t.Name(), "0.5")
+	require.NoError(t, r.Err)
+	assert.Nil(t, r.Value, "BLPOP timed out by itself, on the server")
 }

@@ -37,6 +37,9 @@ var (
 type pipeConn struct {
 	nc   net.Conn
 	done func(*nodeBatch)
+	// readTimeout bounds the wait for a batch's replies (not of blocking
+	// batches); zero means none.
+	readTimeout time.Duration
 	// broken is called once, from the goroutine that saw it, when the
 	// connection fails.
 	broken func(*pipeConn, error)
@@ -53,17 +56,18 @@ type pipeConn struct {
 
 // dialPipe connects to addr and starts the writer and the reader.
 func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn, error), addr string,
-	done func(*nodeBatch), broken func(*pipeConn, error)) (*pipeConn, error) {
+	readTimeout time.Duration, done func(*nodeBatch), broken func(*pipeConn, error)) (*pipeConn, error) {
 	nc, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	c := &pipeConn{
-		nc:         nc,
-		done:       done,
-		broken:     broken,
-		writerWake: make(chan struct{}, 1),
-		readerWake: make(chan struct{}, 1),
+		nc:          nc,
+		readTimeout: readTimeout,
+		done:        done,
+		broken:      broken,
+		writerWake:  make(chan struct{}, 1),
+		readerWake:  make(chan struct{}, 1),
 	}
 	c.stopped.Add(2)
 	go c.write()
@@ -183,7 +187,10 @@ func (c *pipeConn) read(d *resp.Decoder) {
 		b := c.inflight[0]
 		c.mu.Unlock()
 
-		err := b.readReplies(d)
+		err := c.setReadDeadline(b)
+		if err == nil {
+			err = b.readReplies(d)
+		}
 		if err != nil {
 			c.fail(fmt.Errorf("reading: %w", err))
 		}
@@ -202,6 +209,20 @@ func (c *pipeConn) read(d *resp.Decoder) {
 			c.finish(rest, ErrUnknownOutcome, err)
 		}
 	}
+}
+
+// setReadDeadline bounds the wait for b's replies by the read timeout,
+// unless b may block. A node that answers nothing for that long is taken
+// for dead: the connection fails, and b's commands get ErrUnknownOutcome.
+func (c *pipeConn) setReadDeadline(b *nodeBatch) error {
+	if c.readTimeout <= 0 {
+		return nil
+	}
+	var deadline time.Time
+	if !b.blocking {
+		deadline = time.Now().Add(c.readTimeout)
+	}
+	return c.nc.SetReadDeadline(deadline)
 }
 
 // finish gives the unanswered commands of batches kind wrapping cause, and

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -135,7 +136,7 @@ var firstOnly = []int{0}
 // without building the per-node grouping.
 func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 	routes := c.routes
-	shard, err := c.shardOf(routes, e.Commands[0])
+	shard, blocking, err := c.shardOf(routes, e.Commands[0])
 	if err != nil {
 		c.group(ctx, e, nil) // records the error, retrying an unserved slot
 		return
@@ -145,7 +146,7 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 		c.next++
 	}
 	b := &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
-		version: routes.Version, idx: firstOnly, coordinator: ctx.Self()}
+		version: routes.Version, idx: firstOnly, blocking: blocking, coordinator: ctx.Self()}
 	e.pending++
 	ctx.Send(b.node, b)
 }
@@ -229,6 +230,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 	var batches []*nodeBatch
 	var current *nodeBatch
 	var leading []int // keyless commands before the first keyed one
+	leadingBlocks := false
 	unserved := false
 	n := len(idx)
 	if idx == nil {
@@ -239,7 +241,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		if idx != nil {
 			i = idx[j]
 		}
-		shard, err := c.shardOf(routes, e.Commands[i])
+		shard, blocking, err := c.shardOf(routes, e.Commands[i])
 		if err != nil {
 			e.Results[i] = Result{Err: err}
 			// A slot without a master is a failover in progress: wait for
@@ -252,8 +254,10 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		if shard < 0 {
 			if current == nil {
 				leading = append(leading, i)
+				leadingBlocks = leadingBlocks || blocking
 			} else {
 				current.idx = append(current.idx, i)
+				current.blocking = current.blocking || blocking
 			}
 			continue
 		}
@@ -262,12 +266,13 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 			b = &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
 				version: routes.Version, coordinator: ctx.Self()}
 			if current == nil {
-				b.idx = leading
+				b.idx, b.blocking = leading, leadingBlocks
 			}
 			byShard[shard] = b
 			batches = append(batches, b)
 		}
 		b.idx = append(b.idx, i)
+		b.blocking = b.blocking || blocking
 		current = b
 	}
 	if current == nil && len(leading) > 0 && len(routes.Nodes) == 0 {
@@ -278,7 +283,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		shard := c.next % len(routes.Nodes)
 		c.next++
 		batches = append(batches, &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
-			version: routes.Version, idx: leading, coordinator: ctx.Self()})
+			version: routes.Version, idx: leading, blocking: leadingBlocks, coordinator: ctx.Self()})
 	}
 	if unserved {
 		ctx.Send(c.cfg.Topology, &topology.Refresh{})
@@ -289,25 +294,30 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 
 // shardOf returns the index of the shard serving args' keys, or -1 for a
 // command without keys (or one the command table does not know: the server
-// will answer it with its own error).
-func (c *coordinator) shardOf(routes *topology.Routes, args []string) (int, error) {
+// will answer it with its own error), and whether the command may block.
+func (c *coordinator) shardOf(routes *topology.Routes, args []string) (shard int, blocking bool, err error) {
 	if len(args) == 0 || args[0] == "" {
-		return 0, ErrEmptyCommand
+		return 0, false, ErrEmptyCommand
 	}
-	keys, known := routes.Commands.KeyPositions(args, c.keys[:0])
+	info, known := routes.Commands.Lookup(args)
+	if !known {
+		return -1, false, nil
+	}
+	blocking = info.Flags.Has(resp.FlagBlocking)
+	keys := info.KeyPositions(args, c.keys[:0])
 	c.keys = keys
-	if !known || len(keys) == 0 {
-		return -1, nil
+	if len(keys) == 0 {
+		return -1, blocking, nil
 	}
 	slot := topology.Slot(args[keys[0]])
 	for _, k := range keys[1:] {
 		if topology.Slot(args[k]) != slot {
-			return 0, fmt.Errorf("%w (%s)", ErrCrossSlot, args[0])
+			return 0, false, fmt.Errorf("%w (%s)", ErrCrossSlot, args[0])
 		}
 	}
 	shard, ok := routes.Map.ShardIndex(slot)
 	if !ok {
-		return 0, fmt.Errorf("%w: slot %d (%s)", ErrSlotNotServed, slot, args[0])
+		return 0, false, fmt.Errorf("%w: slot %d (%s)", ErrSlotNotServed, slot, args[0])
 	}
-	return shard, nil
+	return shard, blocking, nil
 }

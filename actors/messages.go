@@ -101,6 +101,9 @@ type nodeBatch struct {
 	coordinator *actor.PID
 	// asking sends each command after ASKING (an ASK redirect).
 	asking bool
+	// blocking marks a batch with a command that may block (BLPOP, ...):
+	// its replies may take any time, so no read timeout applies.
+	blocking bool
 	// done is the message that reports the batch done to the coordinator;
 	// it lives in the batch to save an allocation per batch.
 	done batchDone

@@ -29,6 +29,10 @@ type NodeConfig struct {
 	// Dispatcher runs the node actor's mailbox; nil means protoactor's
 	// default (a goroutine per run).
 	Dispatcher actor.Dispatcher
+	// ReadTimeout is how long the connection waits for the replies of a
+	// batch without blocking commands before it takes the node for dead.
+	// Zero means no limit.
+	ReadTimeout time.Duration
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
@@ -111,7 +115,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 // connect dials the node and starts the connection's reader.
 func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
-	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr,
+	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr, n.cfg.ReadTimeout,
 		func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
 		func(c *pipeConn, err error) { root.Send(self, &connBroken{conn: c, err: err}) })
 	if err != nil {

@@ -190,7 +190,13 @@ func (c *coordinator) sendAsks(ctx actor.Context, e *Exec) {
 		if pid == nil {
 			continue
 		}
-		batches = append(batches, &nodeBatch{exec: e, node: pid, addr: addr, version: c.routes.Version, idx: idx, coordinator: ctx.Self(), asking: true})
+		b := &nodeBatch{exec: e, node: pid, addr: addr, version: c.routes.Version, idx: idx, coordinator: ctx.Self(), asking: true}
+		for _, i := range idx {
+			if _, blocking, _ := c.shardOf(c.routes, e.Commands[i]); blocking {
+				b.blocking = true
+			}
+		}
+		batches = append(batches, b)
 		delete(e.asks, addr)
 	}
 	if len(batches) > 0 {
