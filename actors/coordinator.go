@@ -94,7 +94,15 @@ func (c *coordinator) Receive(ctx actor.Context) {
 		c.resendWaiting(ctx)
 	case *actor.Started:
 		if c.cfg.Topology != nil {
-			ctx.Send(c.cfg.Topology, &topology.Subscribe{PID: ctx.Self()})
+			sub := &topology.Subscribe{PID: ctx.Self()}
+			if c.routes != nil {
+				sub.Version = c.routes.Version
+			}
+			ctx.Send(c.cfg.Topology, sub)
+		}
+	case *actor.Stopping:
+		if c.cfg.Topology != nil {
+			ctx.Send(c.cfg.Topology, &topology.Unsubscribe{PID: ctx.Self()})
 		}
 	}
 }

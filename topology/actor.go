@@ -108,9 +108,13 @@ func (a *topologyActor) Receive(ctx actor.Context) {
 		a.routesApplied(ctx, ctx.Sender(), msg.Version)
 	case *Subscribe:
 		a.subscribers = append(a.subscribers, msg.PID)
-		if a.routes != nil {
+		if a.routes != nil && a.routes.Version > msg.Version {
 			ctx.Send(msg.PID, a.routes)
 		}
+	case *Unsubscribe:
+		a.subscribers = slices.DeleteFunc(a.subscribers, func(p *actor.PID) bool { return p.Equal(msg.PID) })
+		delete(a.applied, msg.PID.String())
+		a.stopRetired(ctx)
 	case *actor.Started:
 		a.startTicker(ctx)
 	case *actor.Stopping:

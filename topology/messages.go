@@ -56,6 +56,15 @@ type RefreshFailed struct {
 // has.
 type Subscribe struct {
 	PID *actor.PID
+	// Version is the Routes version the subscriber has already; the current
+	// Routes are sent at once only when newer.
+	Version uint64
+}
+
+// Unsubscribe ends a subscription. A subscriber that stops must send it, or
+// retired node actors wait for its RoutesApplied forever.
+type Unsubscribe struct {
+	PID *actor.PID
 }
 
 // RoutesApplied tells the topology actor that its sender routes by Routes
