@@ -146,3 +146,27 @@ func masterID(t *testing.T, lc *localcluster.Cluster, addr string) string {
 	t.Fatalf("no node %s", addr)
 	return ""
 }
+
+// TestUnreachableMaster kills a master that has no replica: its commands
+// are retried inside the caller's deadline, then fail with
+// ErrNodeUnreachable, while the other masters' commands succeed.
+func TestUnreachableMaster(t *testing.T) {
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3}, redactor.Config{})
+	tagA, tagB := tagsOnTwoMastersOf(t, lc)
+	victim := ownerIn(t, lc, tagA)
+	require.NoError(t, c.Do(testContext(t), "SET", tagA+"k", "v").Err)
+	require.NoError(t, lc.Kill(victim))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	p := c.Pipeline()
+	p.Do("GET", tagA+"k")
+	p.Do("SET", tagB+"k", "fine")
+	start := time.Now()
+	results, err := p.Exec(ctx)
+	require.NoError(t, err, "the pipeline returns before the deadline, with each command's outcome")
+	assert.ErrorIs(t, results[0].Err, redactor.ErrNodeUnreachable)
+	assert.ErrorIs(t, results[0].Err, redactor.ErrNotSent)
+	assert.Equal(t, redactor.Result{Value: "OK"}, results[1])
+	t.Logf("unreachable master: gave up after %v", time.Since(start).Round(time.Millisecond))
+}

@@ -36,9 +36,11 @@ type NodeConfig struct {
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
-// connection to one node. It connects on its first batch. When the
-// connection fails it tells its parent (topology.NodeDown) and crashes, so
-// its supervisor restarts it, with backoff, to connect afresh.
+// connection to one node. It connects on its first batch. When it cannot
+// connect, it fails the batch as not sent, tells its parent
+// (topology.NodeDown), and waits a growing dial backoff before it dials
+// again. When an open connection breaks, it tells its parent and crashes,
+// so its supervisor restarts it, with backoff, to connect afresh.
 func NodeProps(cfg NodeConfig) *actor.Props {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 5 * time.Second
@@ -58,6 +60,11 @@ func NodeProps(cfg NodeConfig) *actor.Props {
 type nodeActor struct {
 	cfg  NodeConfig
 	conn *pipeConn
+	// After a failed dial: no new dial before downUntil; batches fail with
+	// dialErr meanwhile.
+	downUntil   time.Time
+	dialErr     error
+	dialBackoff time.Duration
 }
 
 // connFailure is the panic value a node actor crashes with.
@@ -103,17 +110,47 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 	}
 	if n.conn == nil {
 		if err := n.connect(ctx, execCtx); err != nil {
-			b.failUnanswered(fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err))
+			if execCtx.Err() != nil {
+				err = execCtx.Err() // the caller gave up; the node may be fine
+			} else {
+				err = fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err)
+			}
+			b.failUnanswered(err)
 			ctx.Send(b.coordinator, b.doneMsg())
-			n.crash(ctx, err)
 			return
 		}
 	}
 	n.conn.send(b)
 }
 
-// connect dials the node and starts the connection's reader.
+// Dial backoff: after a failed dial the node actor fails batches at once,
+// without dialing, for a while that doubles with each further failure.
+const (
+	minDialBackoff = 20 * time.Millisecond
+	maxDialBackoff = time.Second
+)
+
+// connect dials the node and starts the connection's writer and reader. A
+// failed dial is reported to the parent (topology.NodeDown), and dialing
+// again waits for the dial backoff.
 func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
+	if time.Now().Before(n.downUntil) {
+		return n.dialErr
+	}
+	err := n.dial(ctx, dialCtx)
+	switch {
+	case err == nil:
+		n.dialBackoff, n.dialErr = 0, nil
+	case dialCtx.Err() == nil:
+		n.dialBackoff = min(max(2*n.dialBackoff, minDialBackoff), maxDialBackoff)
+		n.downUntil, n.dialErr = time.Now().Add(n.dialBackoff), err
+		n.reportDown(ctx, err)
+	}
+	return err
+}
+
+// dial opens the connection.
+func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
 	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr, n.cfg.ReadTimeout,
 		func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
@@ -126,13 +163,18 @@ func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
 	return nil
 }
 
-// crash tells the parent that the node failed, then fails the actor so its
-// supervisor restarts it after a backoff.
-func (n *nodeActor) crash(ctx actor.Context, err error) {
+// reportDown tells the parent, and the event stream, that the node failed.
+func (n *nodeActor) reportDown(ctx actor.Context, err error) {
 	down := &topology.NodeDown{Addr: n.cfg.Addr, Err: err}
 	ctx.ActorSystem().EventStream.Publish(down)
 	if parent := ctx.Parent(); parent != nil {
 		ctx.Send(parent, down)
 	}
+}
+
+// crash reports a broken connection, then fails the actor so its
+// supervisor restarts it after a backoff.
+func (n *nodeActor) crash(ctx actor.Context, err error) {
+	n.reportDown(ctx, err)
 	panic(connFailure{addr: n.cfg.Addr, err: err})
 }
