@@ -173,3 +173,27 @@ func TestCoordinatorEmptyExec(t *testing.T) {
 	assert.Empty(t, e.Results)
 	assert.Empty(t, log.all())
 }
+
+// TestCoordinatorAnswersAnActorSender sends an Exec from an actor with
+// Request, as users extending redactor with actors do: the same *Exec comes
+// back to that actor, filled in.
+func TestCoordinatorAnswersAnActorSender(t *testing.T) {
+	system, coord, _ := startCoordinator(t)
+	answers := make(chan *Exec, 1)
+	sender := system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch msg := ctx.Message().(type) {
+		case *actor.Started:
+			ctx.Request(coord, &Exec{Commands: [][]string{{"GET", "a"}, {"GET", "b"}}})
+		case *Exec:
+			answers <- msg
+		}
+	}))
+	defer system.Root.Stop(sender)
+	select {
+	case e := <-answers:
+		require.NoError(t, e.Err)
+		assert.Equal(t, []Result{{Value: "n2:GET a"}, {Value: "n0:GET b"}}, e.Results)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer to the actor")
+	}
+}
