@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -24,6 +25,7 @@ type Client struct {
 	topology    *actor.PID
 	coordinator *actor.PID
 	workers     *actors.WorkerPool
+	lastSize    pipelineSize
 	closed      chan struct{}
 	closeOnce   sync.Once
 }
@@ -89,6 +91,21 @@ func (c *Client) dialRadix(ctx context.Context, addr string) (radix.Conn, error)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
 	return radix.Dialer{NetDialer: &net.Dialer{KeepAlive: 10 * time.Second}}.Dial(ctx, "tcp", addr)
+}
+
+// pipelineSize remembers how many commands and arguments the last pipeline
+// had, as the starting capacity of the next.
+type pipelineSize struct {
+	v atomic.Uint64 // commands << 32 | arguments, each capped at 1<<20
+}
+
+func (s *pipelineSize) Store(cmds, args int) {
+	s.v.Store(uint64(min(cmds, 1<<20))<<32 | uint64(min(args, 1<<20)))
+}
+
+func (s *pipelineSize) Load() (cmds, args int) {
+	v := s.v.Load()
+	return int(v >> 32), int(v & (1<<32 - 1))
 }
 
 // ActorSystem returns the actor system the client's actors run in, for

@@ -39,8 +39,11 @@ func WithParallel(parallel bool) PipelineOption {
 // copied, so the caller may reuse its slice.
 func (p *Pipeline) Do(cmd string, args ...string) {
 	if p.cmds == nil {
-		p.cmds = make([][]string, 0, 16)
-		p.args = make([]string, 0, 64)
+		// Start with room for a pipeline as big as the client's last one,
+		// so a steady workload never grows (and copies) its buffers.
+		cmds, args := p.client.lastSize.Load()
+		p.cmds = make([][]string, 0, max(cmds, 16))
+		p.args = make([]string, 0, max(args, 64))
 	}
 	start := len(p.args)
 	p.args = append(p.args, cmd)
@@ -67,6 +70,7 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 			return []Result{}, nil
 		}
 	}
+	p.client.lastSize.Store(len(p.cmds), len(p.args))
 	e := &actors.Exec{Commands: p.cmds, Mode: p.mode}
 	// The queued commands now belong to e: commands still in flight after a
 	// canceled Exec keep reading them, so the pipeline starts afresh.

@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -67,8 +68,10 @@ type coordinator struct {
 	routes *topology.Routes
 	// waiting are the Execs with commands to re-send on the next Routes.
 	waiting []*Exec
-	// keys is scratch space for key positions, reused across commands.
-	keys []int
+	// keys and targets are scratch space for key positions and for the
+	// shard of each command, reused across Execs.
+	keys    []int
+	targets []int32
 	// next spreads pipelines without keyed commands over the masters.
 	next int
 }
@@ -232,66 +235,105 @@ func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 // keys joins the batch of the keyed command before it (or, at the start, the
 // first keyed command's), so the commands sent to a node keep their queue
 // order. Commands that cannot be routed get their error at once.
+//
+// It works in two passes: the first finds each command's shard, the second
+// lays the batches' positions out in one array, each batch with exactly the
+// room it needs.
 func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
 	routes := c.routes
-	byShard := make([]*nodeBatch, len(routes.Nodes))
-	var batches []*nodeBatch
-	var current *nodeBatch
-	var leading []int // keyless commands before the first keyed one
-	leadingBlocks := false
-	unserved := false
 	n := len(idx)
 	if idx == nil {
 		n = len(e.Commands)
 	}
-	for j := range n {
-		i := j
-		if idx != nil {
-			i = idx[j]
+	at := func(j int) int {
+		if idx == nil {
+			return j
 		}
+		return idx[j]
+	}
+	const (
+		dropped = -1 // failed to route: its error is recorded
+		leading = -2 // keyless, before the first keyed command
+	)
+	targets := slices.Grow(c.targets[:0], n)[:n]
+	c.targets = targets
+	counts := make([]int, len(routes.Nodes))
+	blocks := make([]bool, len(routes.Nodes))
+	current, nLeading := -1, 0
+	leadingBlocks, unserved := false, false
+	for j := range n {
+		i := at(j)
 		shard, blocking, err := c.shardOf(routes, e.Commands[i])
-		if err != nil {
+		switch {
+		case err != nil:
 			e.Results[i] = Result{Err: err}
+			targets[j] = dropped
 			// A slot without a master is a failover in progress: wait for
 			// the promoted replica.
 			if errors.Is(err, ErrSlotNotServed) && c.retryLater(e, i) {
 				unserved = true
 			}
 			continue
-		}
-		if shard < 0 {
-			if current == nil {
-				leading = append(leading, i)
-				leadingBlocks = leadingBlocks || blocking
-			} else {
-				current.idx = append(current.idx, i)
-				current.blocking = current.blocking || blocking
-			}
+		case shard < 0 && current < 0:
+			targets[j] = leading
+			nLeading++
+			leadingBlocks = leadingBlocks || blocking
 			continue
+		case shard < 0:
+			shard = current
+		}
+		targets[j] = int32(shard)
+		counts[shard]++
+		blocks[shard] = blocks[shard] || blocking
+		current = shard
+	}
+	first := -1 // the shard the leading keyless commands join
+	for _, t := range targets {
+		if t >= 0 {
+			first = int(t)
+			break
+		}
+	}
+	if nLeading > 0 {
+		if first < 0 && len(routes.Nodes) == 0 {
+			for j, t := range targets {
+				if t == leading {
+					e.Results[at(j)] = Result{Err: ErrNoRoutes}
+					targets[j] = dropped
+				}
+			}
+		} else {
+			if first < 0 {
+				first = c.next % len(routes.Nodes)
+				c.next++
+			}
+			counts[first] += nLeading
+			blocks[first] = blocks[first] || leadingBlocks
+		}
+	}
+
+	positions := make([]int, 0, n)
+	byShard := make([]*nodeBatch, len(routes.Nodes))
+	var batches []*nodeBatch
+	for j, t := range targets {
+		shard := int(t)
+		switch t {
+		case dropped:
+			continue
+		case leading:
+			shard = first
 		}
 		b := byShard[shard]
 		if b == nil {
+			off := len(positions)
+			positions = positions[:off+counts[shard]]
 			b = &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
-				version: routes.Version, coordinator: ctx.Self()}
-			if current == nil {
-				b.idx, b.blocking = leading, leadingBlocks
-			}
+				version: routes.Version, idx: positions[off : off : off+counts[shard]], blocking: blocks[shard],
+				coordinator: ctx.Self()}
 			byShard[shard] = b
 			batches = append(batches, b)
 		}
-		b.idx = append(b.idx, i)
-		b.blocking = b.blocking || blocking
-		current = b
-	}
-	if current == nil && len(leading) > 0 && len(routes.Nodes) == 0 {
-		for _, i := range leading {
-			e.Results[i] = Result{Err: ErrNoRoutes}
-		}
-	} else if current == nil && len(leading) > 0 {
-		shard := c.next % len(routes.Nodes)
-		c.next++
-		batches = append(batches, &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
-			version: routes.Version, idx: leading, blocking: leadingBlocks, coordinator: ctx.Self()})
+		b.idx = append(b.idx, at(j))
 	}
 	if unserved {
 		ctx.Send(c.cfg.Topology, &topology.Refresh{})
