@@ -309,6 +309,16 @@ func TestNewErrors(t *testing.T) {
 	_, err := redactor.New(ctx, redactor.Config{})
 	assert.ErrorIs(t, err, redactor.ErrNoAddrs)
 
+	for _, bad := range []redactor.Config{
+		{Addrs: cluster.Addrs(), DialTimeout: -time.Second},
+		{Addrs: cluster.Addrs(), RetryTimeout: -time.Second},
+		{Addrs: cluster.Addrs(), MaxRedirects: -1},
+		{Addrs: []string{""}},
+	} {
+		_, err = redactor.New(ctx, bad)
+		assert.True(t, errors.Is(err, redactor.ErrInvalidConfig) || errors.Is(err, redactor.ErrNoAddrs), "%+v: %v", bad, err)
+	}
+
 	_, err = redactor.New(ctx, redactor.Config{Addrs: []string{"127.0.0.1:1"}, DialTimeout: time.Second})
 	assert.ErrorContains(t, err, "127.0.0.1:1")
 
