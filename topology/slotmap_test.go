@@ -153,3 +153,25 @@ func TestSlotMapEqual(t *testing.T) {
 		})
 	}
 }
+
+func TestSlotMapWithMoves(t *testing.T) {
+	m, err := NewSlotMap([]Shard{
+		{Master: "a:1", Ranges: []SlotRange{{First: 0, Last: 8191}}},
+		{Master: "b:1", Ranges: []SlotRange{{First: 8192, Last: 16383}}},
+	})
+	require.NoError(t, err)
+
+	assert.Same(t, m, m.WithMoves([]Move{{Slot: 1, Addr: "a:1"}}), "nothing moved: the same map")
+
+	moved := m.WithMoves([]Move{{Slot: 1, Addr: "b:1"}, {Slot: 2, Addr: "c:1"}, {Slot: 3, Addr: "c:1"}})
+	assert.Equal(t, "b:1", moved.Master(1))
+	assert.Equal(t, "c:1", moved.Master(2), "an unknown master becomes a new shard")
+	assert.Equal(t, "c:1", moved.Master(3))
+	assert.Equal(t, "a:1", moved.Master(4))
+	assert.Len(t, moved.Shards(), 3)
+
+	assert.Equal(t, "a:1", m.Master(1), "the original map is unchanged")
+	assert.Equal(t, "a:1", m.Master(2))
+	assert.Len(t, m.Shards(), 2)
+	assert.False(t, m.Equal(moved))
+}
