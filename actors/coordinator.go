@@ -76,6 +76,8 @@ type coordinator struct {
 	next int
 }
 
+var _ actor.Actor = (*coordinator)(nil)
+
 // Receive handles the actor's messages.
 func (c *coordinator) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {

@@ -75,6 +75,8 @@ type connFailure struct {
 
 func (f connFailure) Error() string { return fmt.Sprintf("redactor: node %s: %v", f.addr, f.err) }
 
+var _ actor.Actor = (*nodeActor)(nil)
+
 // Receive handles the actor's messages.
 func (n *nodeActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {

@@ -84,6 +84,8 @@ type waiter struct {
 	done   chan<- any
 }
 
+var _ actor.Actor = (*topologyActor)(nil)
+
 // Receive handles the actor's messages.
 func (a *topologyActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
