@@ -2,14 +2,18 @@
 // in parallel and in serial, and prints the results and the timings of both.
 //
 // With no flags it starts a local 3-master cluster of its own (redis-server
-// must be installed) and stops it at the end; with -addrs it uses yours.
+// must be installed) and stops it at the end, with a proxy in front of each
+// master that adds -delay of one-way latency, as a network would; with
+// -addrs it uses yours.
 //
 //	go run ./examples/quickstart
+//	go run ./examples/quickstart -delay 0
 //	go run ./examples/quickstart -addrs 127.0.0.1:7000
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,16 +25,18 @@ import (
 
 	"github.com/redactor-go/redactor"
 	"github.com/redactor-go/redactor/internal/localcluster"
+	"github.com/redactor-go/redactor/internal/proxy"
 )
 
 func main() {
 	addrs := flag.String("addrs", "", "comma-separated cluster node addresses; empty starts a local 3-master cluster")
 	rounds := flag.Int("rounds", 50, "how many times to time each mode")
+	delay := flag.Duration("delay", time.Millisecond, "one-way latency the local cluster's proxies add (not with -addrs)")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := run(ctx, os.Stdout, splitAddrs(*addrs), *rounds); err != nil {
+	if err := run(ctx, os.Stdout, splitAddrs(*addrs), *rounds, *delay); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -48,16 +54,14 @@ func splitAddrs(s string) []string {
 
 // run connects (starting a local cluster when addrs is empty), then runs and
 // times the same pipeline both ways.
-func run(ctx context.Context, w io.Writer, addrs []string, rounds int) error {
+func run(ctx context.Context, w io.Writer, addrs []string, rounds int, delay time.Duration) error {
 	if len(addrs) == 0 {
-		fmt.Fprintln(w, "starting a local 3-master cluster...")
-		lc, err := localcluster.Start(ctx, localcluster.Config{Masters: 3})
-		if err != nil {
+		var stop func()
+		var err error
+		if addrs, stop, err = startLocalCluster(ctx, w, delay); err != nil {
 			return err
 		}
-		defer lc.Stop()
-		addrs = lc.Addrs()
-		fmt.Fprintln(w, "cluster up:", strings.Join(addrs, " "))
+		defer stop()
 	}
 
 	c, err := redactor.New(ctx, redactor.Config{Addrs: addrs})
@@ -67,6 +71,7 @@ func run(ctx context.Context, w io.Writer, addrs []string, rounds int) error {
 	defer c.Close()
 
 	var outputs [][]redactor.Result
+	var medians []time.Duration
 	for _, parallel := range []bool{true, false} {
 		mode := map[bool]string{true: "parallel", false: "serial"}[parallel]
 		var results []redactor.Result
@@ -83,6 +88,7 @@ func run(ctx context.Context, w io.Writer, addrs []string, rounds int) error {
 		}
 		outputs = append(outputs, results)
 		slices.Sort(times)
+		medians = append(medians, times[len(times)/2])
 		fmt.Fprintf(w, "\n%s: %d commands, median %v, fastest %v over %d runs\n",
 			mode, len(results), times[len(times)/2].Round(time.Microsecond), times[0].Round(time.Microsecond), len(times))
 		printResults(w, results)
@@ -91,6 +97,7 @@ func run(ctx context.Context, w io.Writer, addrs []string, rounds int) error {
 		return fmt.Errorf("parallel and serial results differ")
 	}
 	fmt.Fprintln(w, "\nparallel and serial results are identical")
+	fmt.Fprintf(w, "parallel took %.2f of the serial time (median)\n", float64(medians[0])/float64(medians[1]))
 	return nil
 }
 
@@ -122,4 +129,46 @@ func printResults(w io.Writer, results []redactor.Result) {
 		}
 	}
 	fmt.Fprintf(w, "  ... %d results, %d errors\n", len(results), errs)
+}
+
+// startLocalCluster starts 3 masters, each behind a proxy that adds delay in
+// each direction; the masters announce the proxies, so clients only see
+// those. It returns the proxies' addresses and a function that stops all.
+func startLocalCluster(ctx context.Context, w io.Writer, delay time.Duration) ([]string, func(), error) {
+	fmt.Fprintf(w, "starting a local 3-master cluster, each master behind a proxy adding %v one-way...\n", delay)
+	var proxies []*proxy.Proxy
+	var proxyErr error
+	stopProxies := func() {
+		for _, p := range proxies {
+			p.Close()
+		}
+	}
+	lc, err := localcluster.Start(ctx, localcluster.Config{
+		Masters: 3,
+		AnnouncePort: func(port int) int {
+			p, err := proxy.Start(proxy.Config{Target: fmt.Sprintf("127.0.0.1:%d", port), Delay: delay})
+			if err != nil {
+				proxyErr = errors.Join(proxyErr, err)
+				return port
+			}
+			proxies = append(proxies, p)
+			return p.Port()
+		},
+	})
+	if err == nil {
+		err = proxyErr
+	}
+	if err != nil {
+		if lc != nil {
+			lc.Stop()
+		}
+		stopProxies()
+		return nil, nil, err
+	}
+	var addrs []string
+	for _, p := range proxies {
+		addrs = append(addrs, p.Addr())
+	}
+	fmt.Fprintln(w, "cluster up behind:", strings.Join(addrs, " "))
+	return addrs, func() { lc.Stop(); stopProxies() }, nil
 }

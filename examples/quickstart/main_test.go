@@ -16,7 +16,7 @@ func TestQuickstart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, &out, nil, 3), out.String())
+	require.NoError(t, run(ctx, &out, nil, 3, time.Millisecond), out.String())
 	text := out.String()
 	assert.Contains(t, text, "parallel: 100 commands")
 	assert.Contains(t, text, "serial: 100 commands")
