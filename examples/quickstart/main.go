@@ -21,6 +21,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redactor-go/redactor"
@@ -136,6 +137,8 @@ func printResults(w io.Writer, results []redactor.Result) {
 // those. It returns the proxies' addresses and a function that stops all.
 func startLocalCluster(ctx context.Context, w io.Writer, delay time.Duration) ([]string, func(), error) {
 	fmt.Fprintf(w, "starting a local 3-master cluster, each master behind a proxy adding %v one-way...\n", delay)
+	// AnnouncePort is called from the goroutines that start the nodes.
+	var mu sync.Mutex
 	var proxies []*proxy.Proxy
 	var proxyErr error
 	stopProxies := func() {
@@ -147,6 +150,8 @@ func startLocalCluster(ctx context.Context, w io.Writer, delay time.Duration) ([
 		Masters: 3,
 		AnnouncePort: func(port int) int {
 			p, err := proxy.Start(proxy.Config{Target: fmt.Sprintf("127.0.0.1:%d", port), Delay: delay})
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
 				proxyErr = errors.Join(proxyErr, err)
 				return port
