@@ -24,14 +24,6 @@ type Routes struct {
 	Commands *resp.CommandTable
 }
 
-// NodeFor returns the node actor serving slot, or nil when no node does.
-func (r *Routes) NodeFor(slot uint16) *actor.PID {
-	if i, ok := r.Map.ShardIndex(slot); ok {
-		return r.Nodes[i]
-	}
-	return nil
-}
-
 // Refresh asks the topology actor to load the cluster's layout again. Loads
 // are single-flight and rate-limited: requests that arrive during a load are
 // served by one more load after it, no sooner than the minimum interval.
