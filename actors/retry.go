@@ -69,7 +69,7 @@ func (c *coordinator) inspect(ctx actor.Context, e *Exec, b *nodeBatch) {
 			continue
 		}
 		if errors.Is(err, ErrNotSent) ||
-			errors.Is(err, ErrUnknownOutcome) && (c.cfg.RetryUnsafe || c.readOnly(e.Commands[i])) {
+			errors.Is(err, ErrUnknownOutcome) && (c.cfg.RetryUnsafe || c.hasFlag(e.Commands[i], resp.FlagReadOnly)) {
 			refresh = c.retryLater(e, i) || refresh
 		}
 	}
@@ -192,9 +192,7 @@ func (c *coordinator) sendAsks(ctx actor.Context, e *Exec) {
 		}
 		b := &nodeBatch{exec: e, node: pid, addr: addr, version: c.routes.Version, idx: idx, coordinator: ctx.Self(), asking: true}
 		for _, i := range idx {
-			if _, blocking, _ := c.shardOf(c.routes, e.Commands[i]); blocking {
-				b.blocking = true
-			}
+			b.blocking = b.blocking || c.hasFlag(e.Commands[i], resp.FlagBlocking)
 		}
 		batches = append(batches, b)
 		delete(e.asks, addr)
@@ -204,9 +202,10 @@ func (c *coordinator) sendAsks(ctx actor.Context, e *Exec) {
 	}
 }
 
-// readOnly reports whether the server flags args's command read-only, so it
-// may run twice without harm.
-func (c *coordinator) readOnly(args []string) bool {
+// hasFlag reports whether the server's command table gives args's command
+// flag (resp.FlagReadOnly: it may run twice without harm; resp.FlagBlocking:
+// it may wait for data).
+func (c *coordinator) hasFlag(args []string, flag resp.CommandFlags) bool {
 	info, ok := c.routes.Commands.Lookup(args)
-	return ok && info.Flags.Has(resp.FlagReadOnly)
+	return ok && info.Flags.Has(flag)
 }
