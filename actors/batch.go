@@ -8,14 +8,16 @@ import (
 // imported (the ASK redirect).
 var asking = []string{"ASKING"}
 
-// appendTo encodes every command of the batch (each after ASKING in an ASK
-// batch) onto buf.
+// appendTo encodes every command of the batch onto buf. In an ASK batch
+// ASKING precedes each command, except inside a MULTI block: there it
+// precedes the MULTI only, whose ASKING lasts until EXEC.
 func (b *nodeBatch) appendTo(buf []byte) []byte {
+	e := b.exec
 	for _, i := range b.idx {
-		if b.asking {
+		if b.asking && !e.insideTx(i) {
 			buf = resp.AppendCommand(buf, asking)
 		}
-		buf = resp.AppendCommand(buf, b.exec.Commands[i])
+		buf = resp.AppendCommand(buf, e.command(i))
 	}
 	return buf
 }
@@ -24,10 +26,10 @@ func (b *nodeBatch) appendTo(buf []byte) []byte {
 // command's Result. An error reply lands on its own command; only a broken
 // stream stops the loop, leaving the rest unanswered.
 func (b *nodeBatch) readReplies(d *resp.Decoder) error {
-	results := b.exec.Results
+	e := b.exec
 	for b.replied < len(b.idx) {
-		r := &results[b.idx[b.replied]]
-		if b.asking {
+		i := b.idx[b.replied]
+		if b.asking && !e.insideTx(i) {
 			// ASKING answers OK; should it fail, the command's own reply
 			// (MOVED, say) tells what happened.
 			if _, err := d.Decode(); err != nil {
@@ -37,6 +39,7 @@ func (b *nodeBatch) readReplies(d *resp.Decoder) error {
 			}
 		}
 		v, err := d.Decode()
+		r := e.result(i)
 		if err != nil {
 			replyErr, isReply := err.(*resp.Error)
 			if !isReply {
@@ -54,7 +57,7 @@ func (b *nodeBatch) readReplies(d *resp.Decoder) error {
 // failUnanswered gives err to every command of the batch without a reply.
 func (b *nodeBatch) failUnanswered(err error) {
 	for _, i := range b.idx[b.replied:] {
-		b.exec.Results[i] = Result{Err: err}
+		*b.exec.result(i) = Result{Err: err}
 	}
 	b.replied = len(b.idx)
 }

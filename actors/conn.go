@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 )
 
@@ -19,74 +21,94 @@ var (
 	// whose connection then broke before its reply came: it may or may not
 	// have run. It is never re-sent, unless it is read-only or the client
 	// retries unsafe commands.
-	ErrUnknownOutcome = errors.New("redactor: connection lost after the command was sent; it may or may not have run")
+	ErrUnknownOutcome = wire.ErrUnknownOutcome
 	// ErrNotSent wraps the error of a command that provably never reached
 	// its node (the dial failed, or the write failed before any byte of it
 	// left). Such commands are retried.
-	ErrNotSent = errors.New("redactor: command not sent")
+	ErrNotSent = wire.ErrNotSent
 )
+
+// errIdleClosed is why a connection the peer closed while nothing was due
+// ended: a server's idle timeout, a proxy or a load balancer.
+var errIdleClosed = errors.New("closed by the peer while idle")
+
+// connTimeouts bound a pipelined connection's I/O.
+type connTimeouts struct {
+	// read bounds the silence while replies are due; zero means none.
+	read time.Duration
+	// write bounds one write; zero means none.
+	write time.Duration
+}
+
+// connHooks tell the connection's owner (the node actor) what happened.
+type connHooks struct {
+	// done gets each batch with an outcome for every command.
+	done func(*nodeBatch)
+	// broken is called once, from the goroutine that saw it, when the
+	// connection ends; quiet means the peer closed it while idle, which
+	// is no failure of the node.
+	broken func(c *pipeConn, err error, quiet bool)
+	// unsent gets the batches handed over but never written when the peer
+	// closed the connection while idle, to send on a new one.
+	unsent func(c *pipeConn, batches []*nodeBatch)
+}
 
 // pipeConn is one pipelined connection to a node, with a writer and a
 // reader goroutine. The owner (the node actor) hands it batches with send;
 // the writer encodes everything handed over since its last write into one
 // buffer and writes it with one call, so batches that arrive while a write
 // is in progress are coalesced into the next; the reader reads the replies
-// of written batches in order and hands each finished batch to done. It
-// knows exactly which bytes left, so a failure gives each command the
-// outcome it really had: not sent, or unknown.
+// of written batches in order and hands each finished batch on. While
+// nothing is due the reader watches the socket, so a connection the peer
+// closed is known at once and never written to. The connection knows which
+// bytes left, so a failure gives each command the outcome it really had:
+// not sent, or unknown.
 type pipeConn struct {
-	nc   net.Conn
-	done func(*nodeBatch)
-	// readTimeout bounds the wait for a batch's replies (not of blocking
-	// batches); zero means none.
-	readTimeout time.Duration
-	// broken is called once, from the goroutine that saw it, when the
-	// connection fails.
-	broken func(*pipeConn, error)
+	nc       net.Conn
+	hooks    connHooks
+	timeouts connTimeouts
 
 	mu       sync.Mutex
 	pending  []*nodeBatch // handed over, not yet written
 	inflight []*nodeBatch // written, awaiting replies, oldest first
+	writing  bool         // a write runs; its batches join inflight after it
+	wrote    *sync.Cond   // signaled when a write ends
 	isClosed bool
+	quiet    bool         // the peer closed it while idle
+	silence  atomic.Int64 // the bound on silence now, in ns; 0 while idle
 
 	writerWake chan struct{}
-	readerWake chan struct{}
 	stopped    sync.WaitGroup // the writer and the reader
 }
 
 // dialPipe connects to addr and starts the writer and the reader.
 func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn, error), addr string,
-	readTimeout time.Duration, done func(*nodeBatch), broken func(*pipeConn, error)) (*pipeConn, error) {
+	timeouts connTimeouts, hooks connHooks) (*pipeConn, error) {
 	nc, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
-	c := &pipeConn{
-		nc:          nc,
-		readTimeout: readTimeout,
-		done:        done,
-		broken:      broken,
-		writerWake:  make(chan struct{}, 1),
-		readerWake:  make(chan struct{}, 1),
-	}
+	c := &pipeConn{nc: nc, timeouts: timeouts, hooks: hooks, writerWake: make(chan struct{}, 1)}
+	c.wrote = sync.NewCond(&c.mu)
 	c.stopped.Add(2)
 	go c.write()
-	go c.read(resp.NewDecoder(bufio.NewReaderSize(nc, 32<<10)))
+	br := bufio.NewReaderSize(&silenceReader{c: c}, 32<<10)
+	go c.read(br, resp.NewDecoder(br))
 	return c, nil
 }
 
-// send hands b to the writer. On a closed connection b fails at once, as
-// not sent.
-func (c *pipeConn) send(b *nodeBatch) {
+// send hands b to the writer. It reports false, keeping b, when the
+// connection is closed: the owner sends b on a new one.
+func (c *pipeConn) send(b *nodeBatch) bool {
 	c.mu.Lock()
 	if c.isClosed {
 		c.mu.Unlock()
-		c.finish([]*nodeBatch{b}, ErrNotSent, net.ErrClosed)
-		return
+		return false
 	}
 	c.pending = append(c.pending, b)
 	c.mu.Unlock()
 	wake(c.writerWake)
+	return true
 }
 
 func wake(ch chan struct{}) {
@@ -97,7 +119,7 @@ func wake(ch chan struct{}) {
 }
 
 // write writes what was handed over, one write per wake-up, until the
-// connection is closed; batches never written then fail as not sent.
+// connection is closed.
 func (c *pipeConn) write() {
 	defer c.stopped.Done()
 	var (
@@ -111,9 +133,10 @@ func (c *pipeConn) write() {
 		c.mu.Lock()
 		batches, closed := c.pending, c.isClosed
 		c.pending, spare = spare[:0], nil
+		c.writing = !closed && len(batches) > 0
 		c.mu.Unlock()
 		if closed {
-			c.finish(batches, ErrNotSent, net.ErrClosed)
+			c.handBack(batches)
 			return
 		}
 		if len(batches) == 0 {
@@ -125,7 +148,21 @@ func (c *pipeConn) write() {
 			buf = b.appendTo(buf)
 			ends = append(ends, len(buf))
 		}
+		if c.timeouts.write > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(c.timeouts.write))
+		}
 		n, err := c.nc.Write(buf)
+		c.mu.Lock()
+		c.writing = false
+		closed = c.isClosed
+		if err == nil && !closed {
+			if len(c.inflight) == 0 {
+				c.armSilence(batches[0])
+			}
+			c.inflight = append(c.inflight, batches...)
+		}
+		c.wrote.Broadcast()
+		c.mu.Unlock()
 		if err != nil {
 			start := 0
 			for i, b := range batches {
@@ -140,18 +177,11 @@ func (c *pipeConn) write() {
 			c.writeOff()
 			return
 		}
-		c.mu.Lock()
-		closed = c.isClosed
-		if !closed {
-			c.inflight = append(c.inflight, batches...)
-		}
-		c.mu.Unlock()
 		if closed {
 			c.finish(batches, ErrUnknownOutcome, net.ErrClosed)
 			c.writeOff()
 			return
 		}
-		wake(c.readerWake)
 		clear(batches)
 		spare = batches
 		if cap(buf) > 1<<20 {
@@ -160,38 +190,92 @@ func (c *pipeConn) write() {
 	}
 }
 
-// writeOff fails what is still handed over after the writer stopped.
+// handBack gives batches that were never written to the owner after a
+// quiet close, or fails them as not sent after any other.
+func (c *pipeConn) handBack(batches []*nodeBatch) {
+	if len(batches) == 0 {
+		return
+	}
+	c.mu.Lock()
+	quiet := c.quiet
+	c.mu.Unlock()
+	if quiet && c.hooks.unsent != nil {
+		c.hooks.unsent(c, batches)
+		return
+	}
+	c.finish(batches, ErrNotSent, net.ErrClosed)
+}
+
+// writeOff fails or hands back what is still handed over after the writer
+// stopped.
 func (c *pipeConn) writeOff() {
 	c.mu.Lock()
 	batches := c.pending
 	c.pending = nil
 	c.mu.Unlock()
-	c.finish(batches, ErrNotSent, net.ErrClosed)
+	c.handBack(batches)
+}
+
+// armSilence bounds the silence while b's replies are due: the read
+// timeout, plus what b may make the server wait (WAIT). Called with c.mu
+// held.
+func (c *pipeConn) armSilence(b *nodeBatch) {
+	if c.timeouts.read <= 0 {
+		return
+	}
+	bound := c.timeouts.read + b.waitFor
+	c.silence.Store(int64(bound))
+	c.nc.SetReadDeadline(time.Now().Add(bound))
 }
 
 // read reads the replies of written batches, in the order they were written,
-// until the connection ends; then it fails the batches still waiting.
-func (c *pipeConn) read(d *resp.Decoder) {
+// until the connection ends; then it fails the batches still waiting. While
+// nothing is due it watches the socket: the peer closing it then is a quiet
+// end, and anything it sends unasked is a protocol error.
+func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 	defer c.stopped.Done()
 	for {
 		c.mu.Lock()
-		if len(c.inflight) == 0 {
-			closed := c.isClosed
-			c.mu.Unlock()
-			if closed {
+		for len(c.inflight) == 0 {
+			if c.isClosed {
+				c.mu.Unlock()
 				return
 			}
-			<-c.readerWake
-			continue
+			c.silence.Store(0)
+			c.nc.SetReadDeadline(time.Time{})
+			c.mu.Unlock()
+			_, err := br.Peek(1)
+			c.mu.Lock()
+			for c.writing {
+				c.wrote.Wait()
+			}
+			if len(c.inflight) > 0 {
+				break // a reply: read it
+			}
+			if c.isClosed {
+				c.mu.Unlock()
+				return
+			}
+			c.mu.Unlock()
+			if err == nil {
+				c.fail(fmt.Errorf("%w: the node sent data no command asked for", resp.ErrProtocol))
+			} else {
+				c.closeQuietly(fmt.Errorf("%w: %w", errIdleClosed, err))
+			}
+			return
 		}
 		b := c.inflight[0]
+		if c.timeouts.read > 0 {
+			c.silence.Store(int64(c.timeouts.read + b.waitFor))
+		}
 		c.mu.Unlock()
 
-		err := c.setReadDeadline(b)
-		if err == nil {
-			err = b.readReplies(d)
-		}
+		err := b.readReplies(d)
 		if err != nil {
+			var netErr net.Error
+			if errors.As(err, &netErr) && netErr.Timeout() {
+				err = fmt.Errorf("no reply byte for %v: %w", time.Duration(c.silence.Load()), err)
+			}
 			c.fail(fmt.Errorf("reading: %w", err))
 		}
 		c.mu.Lock()
@@ -204,25 +288,26 @@ func (c *pipeConn) read(d *resp.Decoder) {
 		}
 		c.mu.Unlock()
 		if err == nil {
-			c.done(b)
+			c.hooks.done(b)
 		} else {
 			c.finish(rest, ErrUnknownOutcome, err)
 		}
 	}
 }
 
-// setReadDeadline bounds the wait for b's replies by the read timeout,
-// unless b may block. A node that answers nothing for that long is taken
-// for dead: the connection fails, and b's commands get ErrUnknownOutcome.
-func (c *pipeConn) setReadDeadline(b *nodeBatch) error {
-	if c.readTimeout <= 0 {
-		return nil
+// silenceReader reads the connection; while replies are due it moves the
+// read deadline before each read, so Config.ReadTimeout bounds the silence,
+// not the whole batch: a large batch whose replies keep coming is never
+// torn down.
+type silenceReader struct {
+	c *pipeConn
+}
+
+func (r silenceReader) Read(p []byte) (int, error) {
+	if s := r.c.silence.Load(); s > 0 {
+		r.c.nc.SetReadDeadline(time.Now().Add(time.Duration(s)))
 	}
-	var deadline time.Time
-	if !b.blocking {
-		deadline = time.Now().Add(c.readTimeout)
-	}
-	return c.nc.SetReadDeadline(deadline)
+	return r.c.nc.Read(p)
 }
 
 // finish gives the unanswered commands of batches kind wrapping cause, and
@@ -230,28 +315,37 @@ func (c *pipeConn) setReadDeadline(b *nodeBatch) error {
 func (c *pipeConn) finish(batches []*nodeBatch, kind, cause error) {
 	for _, b := range batches {
 		b.failUnanswered(fmt.Errorf("%w: %w", kind, cause))
-		c.done(b)
+		c.hooks.done(b)
 	}
 }
 
 // fail closes the connection after an error and reports it, once.
 func (c *pipeConn) fail(err error) {
-	if c.shut() && c.broken != nil {
-		c.broken(c, err)
+	if c.shut(false) && c.hooks.broken != nil {
+		c.hooks.broken(c, err, false)
+	}
+}
+
+// closeQuietly closes a connection the peer closed while idle and reports
+// it, once.
+func (c *pipeConn) closeQuietly(err error) {
+	if c.shut(true) && c.hooks.broken != nil {
+		c.hooks.broken(c, err, true)
 	}
 }
 
 // shut marks the connection closed and closes the socket; it reports whether
 // this call did it.
-func (c *pipeConn) shut() bool {
+func (c *pipeConn) shut(quiet bool) bool {
 	c.mu.Lock()
 	first := !c.isClosed
-	c.isClosed = true
+	if first {
+		c.isClosed, c.quiet = true, quiet
+	}
 	c.mu.Unlock()
 	if first {
 		c.nc.Close()
 		wake(c.writerWake)
-		wake(c.readerWake)
 	}
 	return first
 }
@@ -260,7 +354,7 @@ func (c *pipeConn) shut() bool {
 func (c *pipeConn) idle() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.inflight) == 0 && len(c.pending) == 0
+	return len(c.inflight) == 0 && len(c.pending) == 0 && !c.writing
 }
 
 // close closes the connection after waiting up to drain for the batches
@@ -271,6 +365,6 @@ func (c *pipeConn) close(drain time.Duration) {
 	for !c.idle() && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	c.shut()
+	c.shut(false)
 	c.stopped.Wait()
 }

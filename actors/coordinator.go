@@ -2,13 +2,11 @@ package actors
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -35,6 +33,9 @@ type CoordinatorConfig struct {
 	// Dispatcher runs the coordinator's mailbox; nil means protoactor's
 	// default (a goroutine per run).
 	Dispatcher actor.Dispatcher
+	// OnRoutes, when set, is called on the coordinator's goroutine with
+	// every Routes it starts to route by.
+	OnRoutes func(*topology.Routes)
 }
 
 func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
@@ -74,6 +75,12 @@ type coordinator struct {
 	targets []int32
 	// next spreads pipelines without keyed commands over the masters.
 	next int
+	// lastSlot is the slot of the last keyed command shardOf routed.
+	lastSlot uint16
+	// sawUnknown is set when a command the table does not know was routed;
+	// lastReload is when the coordinator last asked for the table again.
+	sawUnknown bool
+	lastReload time.Time
 }
 
 var _ actor.Actor = (*coordinator)(nil)
@@ -90,6 +97,9 @@ func (c *coordinator) Receive(ctx actor.Context) {
 	case *topology.Routes:
 		if c.routes == nil || msg.Version >= c.routes.Version {
 			c.routes = msg
+			if c.cfg.OnRoutes != nil {
+				c.cfg.OnRoutes(msg)
+			}
 		}
 		if c.cfg.Topology != nil {
 			ctx.Send(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
@@ -114,7 +124,7 @@ func (c *coordinator) Receive(ctx actor.Context) {
 
 // start routes every command of e and sends the node batches.
 func (c *coordinator) start(ctx actor.Context, e *Exec) {
-	*e = Exec{Ctx: e.Ctx, Commands: e.Commands, Mode: e.Mode, Done: e.Done, Results: e.Results}
+	*e = Exec{Ctx: e.Ctx, Commands: e.Commands, Mode: e.Mode, Node: e.Node, Done: e.Done, Results: e.Results}
 	e.sender = ctx.Sender()
 	e.started = time.Now()
 	n := len(e.Commands)
@@ -133,12 +143,38 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 		c.finish(ctx, e)
 		return
 	}
-	if n == 1 {
+	if n == 1 && e.Node == "" {
 		c.startOne(ctx, e)
 	} else {
-		c.dispatch(ctx, e, c.group(ctx, e, nil))
+		c.route(ctx, e, nil)
 	}
+	c.reloadIfUnknown(ctx)
 	c.checkDone(ctx, e)
+}
+
+// route routes the commands idx of e (all of them when idx is nil) and sends
+// them.
+func (c *coordinator) route(ctx actor.Context, e *Exec, idx []int) {
+	c.dispatch(ctx, e, c.group(ctx, e, idx))
+	c.sendByAddr(ctx, e)
+}
+
+// minReloadInterval is the least time between two requests to load the
+// command table again because a command it does not know appeared.
+const minReloadInterval = 10 * time.Second
+
+// reloadIfUnknown asks the topology actor for the command table again when
+// a command it does not know was routed (rate-limited).
+func (c *coordinator) reloadIfUnknown(ctx actor.Context) {
+	if !c.sawUnknown {
+		return
+	}
+	c.sawUnknown = false
+	if c.cfg.Topology == nil || time.Since(c.lastReload) < minReloadInterval {
+		return
+	}
+	c.lastReload = time.Now()
+	ctx.Send(c.cfg.Topology, &topology.ReloadCommands{})
 }
 
 // firstOnly is the idx of a batch holding an Exec's only command. It is
@@ -149,9 +185,11 @@ var firstOnly = []int{0}
 // without building the per-node grouping.
 func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 	routes := c.routes
-	shard, blocking, err := c.shardOf(routes, e.Commands[0])
-	if err != nil {
-		c.group(ctx, e, nil) // records the error, retrying an unserved slot
+	shard, info, err := c.shardOf(routes, e.Commands[0])
+	if err != nil || special(info) {
+		// Records the error, retrying an unserved slot; or routes what
+		// needs more than keys.
+		c.route(ctx, e, nil)
 		return
 	}
 	if shard < 0 {
@@ -159,7 +197,7 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 		c.next++
 	}
 	b := &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
-		version: routes.Version, idx: firstOnly, blocking: blocking, coordinator: ctx.Self()}
+		version: routes.Version, idx: firstOnly, coordinator: ctx.Self()}
 	e.pending++
 	ctx.Send(b.node, b)
 }
@@ -189,6 +227,7 @@ func (c *coordinator) sendNext(ctx actor.Context, e *Exec) {
 		e.queue = e.queue[1:]
 		if b.version != c.routes.Version && c.routes.ByAddr[b.addr] != b.node {
 			e.queue = append(c.group(ctx, e, b.idx), e.queue...)
+			c.sendByAddr(ctx, e)
 			continue
 		}
 		e.pending++
@@ -203,6 +242,11 @@ func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
 	e := b.exec
 	e.pending--
 	c.inspect(ctx, e, b)
+	if b.next != nil {
+		// The node's next batch, after a dedicated one (Parallel mode).
+		e.pending++
+		ctx.Send(b.next.node, b.next)
+	}
 	if e.pending == 0 {
 		c.sendNext(ctx, e)
 	}
@@ -211,7 +255,7 @@ func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
 
 // checkDone answers the Exec when nothing of it is in flight or pending.
 func (c *coordinator) checkDone(ctx actor.Context, e *Exec) {
-	if e.pending > 0 || len(e.queue) > 0 || len(e.awaitingRoutes) > 0 || len(e.asks) > 0 || e.timerSet {
+	if e.pending > 0 || len(e.queue) > 0 || len(e.awaitingRoutes) > 0 || len(e.byAddr) > 0 || e.timerSet {
 		return
 	}
 	c.finish(ctx, e)
@@ -220,6 +264,9 @@ func (c *coordinator) checkDone(ctx actor.Context, e *Exec) {
 // finish answers the Exec.
 func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 	e.queue = nil
+	if len(e.fans) > 0 {
+		e.mergeFans()
+	}
 	if e.Done != nil {
 		select {
 		case e.Done <- e:
@@ -257,37 +304,51 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		dropped = -1 // failed to route: its error is recorded
 		leading = -2 // keyless, before the first keyed command
 	)
+	if e.Node != "" {
+		return c.groupSpecial(ctx, e, idx)
+	}
 	targets := slices.Grow(c.targets[:0], n)[:n]
 	c.targets = targets
 	counts := make([]int, len(routes.Nodes))
-	blocks := make([]bool, len(routes.Nodes))
 	current, nLeading := -1, 0
-	leadingBlocks, unserved := false, false
 	for j := range n {
 		i := at(j)
-		shard, blocking, err := c.shardOf(routes, e.Commands[i])
+		if i >= len(e.Commands) {
+			return c.groupSpecial(ctx, e, idx)
+		}
+		shard, info, err := c.shardOf(routes, e.Commands[i])
 		switch {
+		case special(info):
+			return c.groupSpecial(ctx, e, idx)
 		case err != nil:
-			e.Results[i] = Result{Err: err}
 			targets[j] = dropped
-			// A slot without a master is a failover in progress: wait for
-			// the promoted replica.
-			if errors.Is(err, ErrSlotNotServed) && c.retryLater(e, i) {
-				unserved = true
-			}
 			continue
 		case shard < 0 && current < 0:
 			targets[j] = leading
 			nLeading++
-			leadingBlocks = leadingBlocks || blocking
 			continue
 		case shard < 0:
 			shard = current
 		}
 		targets[j] = int32(shard)
 		counts[shard]++
-		blocks[shard] = blocks[shard] || blocking
 		current = shard
+	}
+	// Record the errors only now that no command sent the Exec to
+	// groupSpecial, which would record them again.
+	unserved := false
+	for j, t := range targets {
+		if t != dropped {
+			continue
+		}
+		i := at(j)
+		_, _, err := c.shardOf(routes, e.Commands[i])
+		e.Results[i] = Result{Err: err}
+		// A slot without a master is a failover in progress: wait for the
+		// promoted replica.
+		if errors.Is(err, ErrSlotNotServed) && c.retryLater(e, i) {
+			unserved = true
+		}
 	}
 	first := -1 // the shard the leading keyless commands join
 	for _, t := range targets {
@@ -310,7 +371,6 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 				c.next++
 			}
 			counts[first] += nLeading
-			blocks[first] = blocks[first] || leadingBlocks
 		}
 	}
 
@@ -330,8 +390,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 			off := len(positions)
 			positions = positions[:off+counts[shard]]
 			b = &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
-				version: routes.Version, idx: positions[off : off : off+counts[shard]], blocking: blocks[shard],
-				coordinator: ctx.Self()}
+				version: routes.Version, idx: positions[off : off : off+counts[shard]], coordinator: ctx.Self()}
 			byShard[shard] = b
 			batches = append(batches, b)
 		}
@@ -342,34 +401,4 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		c.startTimer(ctx, e)
 	}
 	return batches
-}
-
-// shardOf returns the index of the shard serving args' keys, or -1 for a
-// command without keys (or one the command table does not know: the server
-// will answer it with its own error), and whether the command may block.
-func (c *coordinator) shardOf(routes *topology.Routes, args []string) (shard int, blocking bool, err error) {
-	if len(args) == 0 || args[0] == "" {
-		return 0, false, ErrEmptyCommand
-	}
-	info, known := routes.Commands.Lookup(args)
-	if !known {
-		return -1, false, nil
-	}
-	blocking = info.Flags.Has(resp.FlagBlocking)
-	keys := info.KeyPositions(args, c.keys[:0])
-	c.keys = keys
-	if len(keys) == 0 {
-		return -1, blocking, nil
-	}
-	slot := topology.Slot(args[keys[0]])
-	for _, k := range keys[1:] {
-		if topology.Slot(args[k]) != slot {
-			return 0, false, fmt.Errorf("%w (%s)", ErrCrossSlot, args[0])
-		}
-	}
-	shard, ok := routes.Map.ShardIndex(slot)
-	if !ok {
-		return 0, false, fmt.Errorf("%w: slot %d (%s)", ErrSlotNotServed, slot, args[0])
-	}
-	return shard, blocking, nil
 }

@@ -1,6 +1,12 @@
 package actors
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redactor-go/redactor/resp"
+)
 
 // Errors a single command can get before any I/O. The root package re-exports
 // them; match them with errors.Is.
@@ -17,3 +23,43 @@ var (
 	// cluster's layout.
 	ErrNoRoutes = errors.New("redactor: the coordinator has no slot map yet")
 )
+
+// ErrNotPipelinable is the error of a command that cannot run on a
+// connection many callers share: it would change the connection's state
+// (WATCH, SUBSCRIBE, CLIENT REPLY, HELLO, ...), or it needs an API of its
+// own. Its text names the API to use instead. Such a command is never sent.
+var ErrNotPipelinable = errors.New("redactor: command cannot run on a shared pipelined connection")
+
+// refusalText says, for each resp.Refusal, why and what to use instead.
+var refusalText = map[resp.Refusal]string{
+	resp.RefuseWatch:     "holds state on its connection for later commands: use Client.Watch",
+	resp.RefuseSubscribe: "turns its connection into a stream of messages: use Client.Subscribe, Client.PSubscribe or Client.SSubscribe",
+	resp.RefuseConnState: "changes the state of the connection it runs on (protocol, credentials, database, reply mode, tracking, or its end): the client sets up its connections itself; use Client.Close to end it",
+	resp.RefuseMonitor:   "turns its connection into a stream: not supported",
+	resp.RefuseScan:      "has a cursor that belongs to one node: use Client.Scan for the whole cluster, or Client.DoOn for one node",
+}
+
+// notPipelinable returns the error of a command the coordinator refuses.
+func notPipelinable(args []string, why string) error {
+	return fmt.Errorf("%w: %s %s", ErrNotPipelinable, strings.ToUpper(commandName(args)), why)
+}
+
+// commandName returns the command's name, with its subcommand for the
+// container commands the refusals name (CLIENT REPLY, CLUSTER FAILOVER).
+func commandName(args []string) string {
+	if len(args) > 1 {
+		switch strings.ToLower(args[0]) {
+		case "client", "cluster", "config", "script", "function", "acl", "module", "memory", "latency", "slowlog", "debug":
+			return args[0] + " " + args[1]
+		}
+	}
+	return args[0]
+}
+
+// nodeSpecificText is why a command that acts on the node it reaches is
+// refused when the caller did not name the node.
+const nodeSpecificText = "acts on the node it reaches: name the node with Client.DoOn, or run it on each with Client.ForEachMaster"
+
+// ErrUnknownNode is the error of commands sent to a node (Exec.Node) that
+// is not in the cluster's layout.
+var ErrUnknownNode = errors.New("redactor: no such node in the cluster's layout")

@@ -50,6 +50,12 @@ type Exec struct {
 	Commands [][]string
 	// Mode says whether node batches go out at once or one after another.
 	Mode Mode
+	// Node, when set, runs every command on the node at this address
+	// ("host:port", a master or a replica) instead of routing it: no
+	// command is fanned out, no redirect is followed (MOVED and ASK are
+	// the commands' results), and commands that act on the node they
+	// reach (SCAN, CONFIG REWRITE, CLUSTER FAILOVER) are allowed.
+	Node string
 	// Done, when not nil, receives the finished Exec. It must have room for
 	// one value: the coordinator never blocks on it.
 	Done chan<- *Exec
@@ -68,11 +74,46 @@ type Exec struct {
 	// Commands to re-send once the coordinator has newer Routes (MOVED, or an
 	// ASK to a node without an actor yet), and after a backoff.
 	awaitingRoutes []int
-	asks           map[string][]int
-	asksAfter      uint64 // Routes version the asks' node actors came after
-	backoff        []int
-	backoffWait    time.Duration
-	timerSet       bool
+	// byAddr are commands to send to a named node (ASK, a part of a
+	// fanned-out command, a command the command table does not know
+	// after MOVED, an Exec with Node), by address.
+	byAddr      map[addrKey][]int
+	byAddrAfter uint64 // Routes version the byAddr node actors came after
+	backoff     []int
+	backoffWait time.Duration
+	timerSet    bool
+
+	// parts are the per-node copies of fanned-out commands: a batch
+	// position len(Commands)+k is parts[k].
+	parts []part
+	// fans are the fanned-out commands, merged into their Result when the
+	// Exec is done.
+	fans []fan
+	// tx are the MULTI ... EXEC blocks, in queue order.
+	tx []txBlock
+}
+
+// addrKey is where a command sent by address goes: the node, and whether
+// ASKING precedes it.
+type addrKey struct {
+	addr   string
+	asking bool
+}
+
+// command returns the command at batch position i.
+func (e *Exec) command(i int) []string {
+	if n := len(e.Commands); i >= n {
+		return e.Commands[e.parts[i-n].cmd]
+	}
+	return e.Commands[i]
+}
+
+// result returns the result slot of batch position i.
+func (e *Exec) result(i int) *Result {
+	if n := len(e.Commands); i >= n {
+		return &e.parts[i-n].result
+	}
+	return &e.Results[i]
 }
 
 // ctx returns the Exec's context, never nil.
@@ -101,9 +142,21 @@ type nodeBatch struct {
 	coordinator *actor.PID
 	// asking sends each command after ASKING (an ASK redirect).
 	asking bool
-	// blocking marks a batch with a command that may block (BLPOP, ...):
-	// its replies may take any time, so no read timeout applies.
-	blocking bool
+	// dedicated runs the batch, a single command that may block (BLPOP,
+	// XREAD BLOCK), on a connection of its own instead of the shared one.
+	dedicated bool
+	// blockFor is how long the dedicated batch's command may block by its
+	// own timeout argument; zero means forever.
+	blockFor time.Duration
+	// waitFor is how long the server may take beyond the usual before it
+	// answers (WAIT's timeout).
+	waitFor time.Duration
+	// resent marks a batch handed back once already by a connection the
+	// peer closed while idle.
+	resent bool
+	// next is sent when this batch is done: the rest of the same node's
+	// commands, after a dedicated one (Parallel mode).
+	next *nodeBatch
 	// done is the message that reports the batch done to the coordinator;
 	// it lives in the batch to save an allocation per batch.
 	done batchDone
@@ -115,10 +168,18 @@ type batchDone struct {
 	batch *nodeBatch
 }
 
-// connBroken tells a node actor that its connection failed.
+// connBroken tells a node actor that its connection ended: failed, or,
+// when quiet, closed by the peer while idle.
 type connBroken struct {
-	conn *pipeConn
-	err  error
+	conn  *pipeConn
+	err   error
+	quiet bool
+}
+
+// unsentBatches gives a node actor back the batches its connection never
+// wrote because the peer closed it while idle: they go on a new one.
+type unsentBatches struct {
+	batches []*nodeBatch
 }
 
 // retryDue tells the coordinator that an Exec's backoff is over.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -29,10 +30,16 @@ type NodeConfig struct {
 	// Dispatcher runs the node actor's mailbox; nil means protoactor's
 	// default (a goroutine per run).
 	Dispatcher actor.Dispatcher
-	// ReadTimeout is how long the connection waits for the replies of a
-	// batch without blocking commands before it takes the node for dead.
-	// Zero means no limit.
+	// ReadTimeout bounds the silence while replies are due (no byte for
+	// that long): the node is then taken for dead. Commands that may block
+	// get their own timeout on top of it. Zero means no limit.
 	ReadTimeout time.Duration
+	// WriteTimeout bounds one write. Zero means no limit.
+	WriteTimeout time.Duration
+	// DedicatedConns bounds the connections of its own the node actor
+	// keeps for commands that may block (BLPOP, XREAD BLOCK); more such
+	// commands wait for one. Zero means 8.
+	DedicatedConns int
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
@@ -44,6 +51,9 @@ type NodeConfig struct {
 func NodeProps(cfg NodeConfig) *actor.Props {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 5 * time.Second
+	}
+	if cfg.DedicatedConns <= 0 {
+		cfg.DedicatedConns = 8
 	}
 	var opts []actor.PropsOption
 	if cfg.Dispatcher != nil {
@@ -60,6 +70,9 @@ func NodeProps(cfg NodeConfig) *actor.Props {
 type nodeActor struct {
 	cfg  NodeConfig
 	conn *pipeConn
+	// dedicated are the connections of its own for commands that may
+	// block, made on first use.
+	dedicated *wire.Pool
 	// After a failed dial: no new dial before downUntil; batches fail with
 	// dialErr meanwhile.
 	downUntil   time.Time
@@ -85,13 +98,32 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	case *connBroken:
 		if msg.conn == n.conn {
 			n.conn = nil
-			n.crash(ctx, msg.err)
+			if !msg.quiet {
+				n.crash(ctx, msg.err)
+			}
+			// Closed by the peer while idle (an idle timeout): not a
+			// failure of the node; the next batch dials afresh.
+		}
+	case *unsentBatches:
+		for _, b := range msg.batches {
+			if b.resent {
+				b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNotSent, n.cfg.Addr, errIdleClosed))
+				ctx.Send(b.coordinator, b.doneMsg())
+				continue
+			}
+			b.resent = true
+			n.send(ctx, b)
 		}
 	case *actor.Restarting:
 		if n.conn != nil {
-			n.conn.shut()
+			n.conn.shut(false)
 		}
 	case *actor.Stopped:
+		// Commands that may block do not hold up the stop: their
+		// connections close now.
+		if n.dedicated != nil {
+			n.dedicated.Close()
+		}
 		// Batches already written keep their replies: the connection
 		// closes once they are in (or DrainTimeout passed).
 		if n.conn != nil {
@@ -110,7 +142,15 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 		ctx.Send(b.coordinator, b.doneMsg())
 		return
 	}
-	if n.conn == nil {
+	if b.dedicated {
+		n.sendDedicated(ctx, b)
+		return
+	}
+	if n.conn != nil && n.conn.send(b) {
+		return
+	}
+	n.conn = nil // closed since: dial afresh
+	{
 		if err := n.connect(ctx, execCtx); err != nil {
 			if execCtx.Err() != nil {
 				err = execCtx.Err() // the caller gave up; the node may be fine
@@ -122,7 +162,10 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 			return
 		}
 	}
-	n.conn.send(b)
+	if !n.conn.send(b) {
+		b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNotSent, n.cfg.Addr, net.ErrClosed))
+		ctx.Send(b.coordinator, b.doneMsg())
+	}
 }
 
 // Dial backoff: after a failed dial the node actor fails batches at once,
@@ -154,9 +197,17 @@ func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
 // dial opens the connection.
 func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
-	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr, n.cfg.ReadTimeout,
-		func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
-		func(c *pipeConn, err error) { root.Send(self, &connBroken{conn: c, err: err}) })
+	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr,
+		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout},
+		connHooks{
+			done: func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
+			broken: func(c *pipeConn, err error, quiet bool) {
+				root.Send(self, &connBroken{conn: c, err: err, quiet: quiet})
+			},
+			unsent: func(c *pipeConn, batches []*nodeBatch) {
+				root.Send(self, &unsentBatches{batches: batches})
+			},
+		})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -21,77 +22,174 @@ const (
 	maxBackoff = 250 * time.Millisecond
 )
 
+// redirects collects what one finished batch asks of the topology actor.
+type redirects struct {
+	moves      []topology.Move
+	movedSlots map[uint16]bool
+	askAddrs   []string // nodes ASK named, for the event
+	needActors []string // nodes to send to that have no node actor yet
+	refresh    bool
+}
+
+func (r *redirects) moved(slot int, addr string) {
+	if r.movedSlots == nil {
+		r.movedSlots = map[uint16]bool{}
+	}
+	if !r.movedSlots[uint16(slot)] {
+		r.movedSlots[uint16(slot)] = true
+		r.moves = append(r.moves, topology.Move{Slot: uint16(slot), Addr: addr})
+	}
+}
+
 // inspect looks at the outcome of each command of a finished batch and
 // collects those the cluster proved did not run (or that are safe to run
 // again) for re-sending: MOVED waits for patched Routes, ASK goes to the
-// named node with ASKING, and unavailability is retried after a backoff.
+// named node with ASKING, and unavailability is retried after a backoff. A
+// MULTI block is looked at, and re-sent, as a whole.
 func (c *coordinator) inspect(ctx actor.Context, e *Exec, b *nodeBatch) {
-	var moves []topology.Move
-	var movedSlots map[uint16]bool
-	var askAddrs []string
-	refresh := false
-	for _, i := range b.idx {
-		err := e.Results[i].Err
-		if err == nil {
-			continue
-		}
-		if re, ok := err.(*resp.Error); ok {
-			if slot, addr, ok := re.IsMoved(); ok {
-				if c.redirectAllowed(e, i, err) {
-					e.awaitingRoutes = append(e.awaitingRoutes, i)
-					if movedSlots == nil {
-						movedSlots = map[uint16]bool{}
-					}
-					if !movedSlots[uint16(slot)] {
-						movedSlots[uint16(slot)] = true
-						moves = append(moves, topology.Move{Slot: uint16(slot), Addr: addr})
-					}
+	var r redirects
+	for k := 0; k < len(b.idx); k++ {
+		i := b.idx[k]
+		if len(e.tx) > 0 {
+			if blk, ok := e.txBlockAt(i); ok {
+				c.inspectTx(e, blk, &r)
+				for k+1 < len(b.idx) && b.idx[k+1] <= blk.end {
+					k++
 				}
 				continue
 			}
-			if _, addr, ok := re.IsAsk(); ok {
-				if c.redirectAllowed(e, i, err) {
-					if e.asks == nil {
-						e.asks = map[string][]int{}
-					}
-					if len(e.asks[addr]) == 0 {
-						askAddrs = append(askAddrs, addr)
-					}
-					e.asks[addr] = append(e.asks[addr], i)
-				}
-				continue
-			}
-			if re.IsTryAgain() || re.IsLoading() {
-				c.retryLater(e, i)
-			} else if re.IsClusterDown() || re.IsMasterDown() {
-				refresh = c.retryLater(e, i) || refresh
-			}
-			continue
 		}
-		if errors.Is(err, ErrNotSent) ||
-			errors.Is(err, ErrUnknownOutcome) && (c.cfg.RetryUnsafe || c.hasFlag(e.Commands[i], resp.FlagReadOnly)) {
-			refresh = c.retryLater(e, i) || refresh
-		}
+		c.inspectOne(e, i, &r)
 	}
-	if len(moves) > 0 || len(askAddrs) > 0 {
-		ctx.ActorSystem().EventStream.Publish(&Redirected{Moved: moves, Asked: askAddrs})
+	if len(r.moves) > 0 || len(r.askAddrs) > 0 {
+		ctx.ActorSystem().EventStream.Publish(&Redirected{Moved: r.moves, Asked: r.askAddrs})
 	}
-	if len(moves) > 0 {
+	if len(r.moves) > 0 {
 		c.await(e)
-		ctx.Request(c.cfg.Topology, &topology.Redirect{Moved: moves})
+		ctx.Request(c.cfg.Topology, &topology.Redirect{Moved: r.moves})
 	}
-	if len(askAddrs) > 0 {
-		c.sendAsks(ctx, e)
-		if len(e.asks) > 0 {
-			e.asksAfter = c.routes.Version
+	if len(e.byAddr) > 0 {
+		c.sendByAddr(ctx, e)
+		if len(e.byAddr) > 0 {
+			e.byAddrAfter = c.routes.Version
 			c.await(e)
-			ctx.Request(c.cfg.Topology, &topology.Redirect{Addrs: askAddrs})
+			ctx.Request(c.cfg.Topology, &topology.Redirect{Addrs: r.needActors})
 		}
 	}
-	if refresh {
+	if r.refresh {
 		ctx.Send(c.cfg.Topology, &topology.Refresh{})
 	}
 	c.startTimer(ctx, e)
+}
+
+// inspectOne decides about command (or part) i.
+func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
+	err := e.result(i).Err
+	if err == nil {
+		return
+	}
+	if re, ok := err.(*resp.Error); ok && e.Node == "" && i < len(e.Commands) {
+		if slot, addr, ok := re.IsMoved(); ok {
+			if c.redirectAllowed(e, i, err) {
+				r.moved(slot, addr)
+				if _, known := c.routes.Commands.Lookup(e.Commands[i]); known {
+					e.awaitingRoutes = append(e.awaitingRoutes, i)
+				} else {
+					// Its keys are unknown, so the map cannot route it:
+					// send it where MOVED says.
+					c.redirectTo(e, addrKey{addr: addr}, r, i)
+				}
+			}
+			return
+		}
+		if _, addr, ok := re.IsAsk(); ok {
+			if c.redirectAllowed(e, i, err) {
+				c.redirectTo(e, addrKey{addr: addr, asking: true}, r, i)
+			}
+			return
+		}
+	}
+	if re, ok := err.(*resp.Error); ok {
+		if re.IsTryAgain() || re.IsLoading() {
+			c.retryLater(e, i)
+		} else if re.IsClusterDown() || re.IsMasterDown() {
+			r.refresh = c.retryLater(e, i) || r.refresh
+		}
+		return
+	}
+	if errors.Is(err, ErrNotSent) ||
+		errors.Is(err, ErrUnknownOutcome) && (c.cfg.RetryUnsafe || c.hasFlag(e.command(i), resp.FlagReadOnly)) {
+		r.refresh = c.retryLater(e, i) || r.refresh
+	}
+}
+
+// redirectTo queues positions to send to the node at key.addr.
+func (c *coordinator) redirectTo(e *Exec, key addrKey, r *redirects, positions ...int) {
+	if key.asking && !slices.Contains(r.askAddrs, key.addr) {
+		r.askAddrs = append(r.askAddrs, key.addr)
+	}
+	if c.routes.ByAddr[key.addr] == nil && !slices.Contains(r.needActors, key.addr) {
+		r.needActors = append(r.needActors, key.addr)
+	}
+	for _, i := range positions {
+		e.sendTo(key, i)
+	}
+}
+
+// inspectTx decides about a MULTI block as a whole: a block the cluster
+// refused (a redirect or a retryable error at queue time, so EXEC aborted
+// it) or that was never sent is re-sent whole; one that ran, or may have,
+// keeps its results.
+func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
+	positions := make([]int, 0, blk.end-blk.start+1)
+	for i := blk.start; i <= blk.end; i++ {
+		positions = append(positions, i)
+	}
+	multiErr := e.Results[blk.start].Err
+	if multiErr != nil {
+		if errors.Is(multiErr, ErrNotSent) {
+			c.retryAll(e, positions, r)
+		}
+		return
+	}
+	execErr, aborted := e.Results[blk.end].Err.(*resp.Error)
+	if !aborted {
+		return // it ran (or its outcome is unknown): its results stand
+	}
+	retry := execErr.IsTryAgain() || execErr.IsClusterDown() || execErr.IsLoading() || execErr.IsMasterDown()
+	for i := blk.start + 1; i < blk.end; i++ {
+		re, ok := e.Results[i].Err.(*resp.Error)
+		if !ok {
+			continue
+		}
+		if e.Node == "" {
+			if slot, addr, ok := re.IsMoved(); ok {
+				if c.redirectAllowed(e, blk.start, re) {
+					r.moved(slot, addr)
+					e.awaitingRoutes = append(e.awaitingRoutes, positions...)
+				}
+				return
+			}
+			if _, addr, ok := re.IsAsk(); ok {
+				if c.redirectAllowed(e, blk.start, re) {
+					c.redirectTo(e, addrKey{addr: addr, asking: true}, r, positions...)
+				}
+				return
+			}
+		}
+		retry = retry || re.IsTryAgain() || re.IsClusterDown() || re.IsLoading() || re.IsMasterDown()
+	}
+	if retry {
+		c.retryAll(e, positions, r)
+	}
+}
+
+// retryAll queues positions for a retry after the backoff, all or none.
+func (c *coordinator) retryAll(e *Exec, positions []int, r *redirects) {
+	if c.retryLater(e, positions[0]) {
+		e.backoff = append(e.backoff, positions[1:]...)
+		r.refresh = true
+	}
 }
 
 // redirectAllowed counts a redirect of command i and reports whether it may
@@ -140,7 +238,7 @@ func (c *coordinator) retryDue(ctx actor.Context, e *Exec) {
 	idx := e.backoff
 	e.backoff = nil
 	if e.ctx().Err() == nil {
-		c.dispatch(ctx, e, c.group(ctx, e, idx))
+		c.route(ctx, e, sortedPositions(idx))
 	}
 	c.checkDone(ctx, e)
 }
@@ -164,47 +262,63 @@ func (c *coordinator) resendWaiting(ctx actor.Context) {
 		idx := e.awaitingRoutes
 		e.awaitingRoutes = nil
 		if len(idx) > 0 {
-			c.dispatch(ctx, e, c.group(ctx, e, idx))
+			c.dispatch(ctx, e, c.group(ctx, e, sortedPositions(idx)))
 		}
-		c.sendAsks(ctx, e)
-		if len(e.asks) > 0 {
-			if c.routes.Version <= e.asksAfter {
+		c.sendByAddr(ctx, e)
+		if len(e.byAddr) > 0 {
+			if c.routes.Version <= e.byAddrAfter {
 				// These Routes predate the topology actor's answer.
 				c.await(e)
 				continue
 			}
 			// The topology actor answered without the node actors: give
-			// up on those asks; the commands keep their ASK error.
-			e.asks = nil
+			// up on those; the commands keep their redirect error.
+			e.byAddr = nil
 		}
 		c.checkDone(ctx, e)
 	}
 }
 
-// sendAsks sends each ASK-redirected command to its node with ASKING, for
-// the nodes that have an actor; the others stay in e.asks.
-func (c *coordinator) sendAsks(ctx actor.Context, e *Exec) {
+// sendTo queues position i for the node at key.addr.
+func (e *Exec) sendTo(key addrKey, i int) {
+	if e.byAddr == nil {
+		e.byAddr = map[addrKey][]int{}
+	}
+	e.byAddr[key] = append(e.byAddr[key], i)
+}
+
+// sendByAddr sends the commands queued for a named node (ASK with ASKING,
+// parts of fanned-out commands, commands MOVED named the node of) to the
+// nodes that have an actor; the others stay in e.byAddr.
+func (c *coordinator) sendByAddr(ctx actor.Context, e *Exec) {
+	if len(e.byAddr) == 0 {
+		return
+	}
 	var batches []*nodeBatch
-	for addr, idx := range e.asks {
-		pid := c.routes.ByAddr[addr]
+	for key, idx := range e.byAddr {
+		pid := c.routes.ByAddr[key.addr]
 		if pid == nil {
 			continue
 		}
-		b := &nodeBatch{exec: e, node: pid, addr: addr, version: c.routes.Version, idx: idx, coordinator: ctx.Self(), asking: true}
-		for _, i := range idx {
-			b.blocking = b.blocking || c.hasFlag(e.Commands[i], resp.FlagBlocking)
+		delete(e.byAddr, key)
+		g := newChains(ctx, e, c.routes)
+		for _, i := range sortedPositions(idx) {
+			if info, ok := c.routes.Commands.Lookup(e.command(i)); ok && info.Blocks(e.command(i)) && !e.insideTx(i) {
+				g.addDedicated(pid, key.addr, i, info.BlockTimeout(e.command(i)))
+			} else {
+				g.add(pid, key.addr, i)
+			}
 		}
-		batches = append(batches, b)
-		delete(e.asks, addr)
+		for b := g.byNode[pid].head; b != nil; b = b.next {
+			b.asking = key.asking
+		}
+		batches = append(batches, g.batches(e.Mode)...)
 	}
-	if len(batches) > 0 {
-		c.dispatch(ctx, e, batches)
-	}
+	c.dispatch(ctx, e, batches)
 }
 
 // hasFlag reports whether the server's command table gives args's command
-// flag (resp.FlagReadOnly: it may run twice without harm; resp.FlagBlocking:
-// it may wait for data).
+// flag (resp.FlagReadOnly: it may run twice without harm).
 func (c *coordinator) hasFlag(args []string, flag resp.CommandFlags) bool {
 	info, ok := c.routes.Commands.Lookup(args)
 	return ok && info.Flags.Has(flag)

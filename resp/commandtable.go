@@ -89,6 +89,17 @@ type CommandInfo struct {
 	FirstKey, LastKey, Step int
 	// KeySpecs are the key specifications (Redis 7 and later).
 	KeySpecs []KeySpec
+	// Tips are the command's tips (Redis 7 and later), such as
+	// "request_policy:all_shards".
+	Tips []string
+	// Policy is where the command runs in a cluster and how its replies
+	// are merged: from the tips, corrected by KnownPolicies and by the
+	// overrides of CommandTable.WithPolicies.
+	Policy Policy
+	// Class says how the command can run on a shared pipelined
+	// connection, and Refusal why not when Class is ClassRefused.
+	Class   Class
+	Refusal Refusal
 
 	subcommands map[string]*CommandInfo // by lower-case subcommand name
 	finder      keyFinder               // how KeyPositions finds the keys
@@ -153,6 +164,14 @@ func parseCommandInfo(v any, container string) (*CommandInfo, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	if len(fields) > 7 {
+		if info.Policy, info.Tips, err = parseTips(fields[7]); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if p, ok := KnownPolicies[name]; ok {
+			info.Policy = p
+		}
+	}
 	if len(fields) > 8 {
 		if info.KeySpecs, err = parseKeySpecs(fields[8]); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -164,6 +183,7 @@ func parseCommandInfo(v any, container string) (*CommandInfo, error) {
 		}
 	}
 	info.finder = chooseKeyFinder(info)
+	info.classify()
 	return info, nil
 }
 

@@ -34,6 +34,10 @@ type ActorConfig struct {
 	// RefreshInterval, when positive, makes the actor reload the layout that
 	// often even when nothing asked for it. Zero means never.
 	RefreshInterval time.Duration
+	// Policies override the request and response policies of the named
+	// commands (lower-case, "container|sub" for subcommands) in the loaded
+	// command table; see resp.CommandTable.WithPolicies.
+	Policies map[string]resp.Policy
 	// RestartBackoff is the first delay before a failed node actor is
 	// restarted; each further failure within 10s adds as much again. Zero
 	// means 10ms.
@@ -74,6 +78,8 @@ type topologyActor struct {
 	again     bool      // someone asked for a load during the running one
 	stopTick  chan struct{}
 
+	reloadCommands bool // the next load loads the command table too
+
 	retiring []retiree         // node actors to stop once nobody routes to them
 	applied  map[string]uint64 // the Routes version each subscriber routes by
 }
@@ -99,6 +105,9 @@ func (a *topologyActor) Receive(ctx actor.Context) {
 		a.requestLoad(ctx)
 	case *Redirect:
 		a.redirect(ctx, msg)
+	case *ReloadCommands:
+		a.reloadCommands = true
+		a.requestLoad(ctx)
 	case *NodeDown:
 		a.requestLoad(ctx)
 	case *refreshDue:
@@ -185,7 +194,8 @@ func (a *topologyActor) startLoad(ctx actor.Context) {
 			addrs = append(addrs, seed)
 		}
 	}
-	needCommands := a.commands == nil
+	needCommands := a.commands == nil || a.reloadCommands
+	a.reloadCommands = false
 	self, root := ctx.Self(), ctx.ActorSystem().Root
 	dial, timeout := a.cfg.Dial, a.cfg.LoadTimeout
 	go func() {
@@ -246,10 +256,11 @@ func (a *topologyActor) finishLoad(ctx actor.Context, l *loaded) {
 	if l.err != nil {
 		answer = &RefreshFailed{Err: fmt.Errorf("topology: loading the cluster layout: %w", l.err)}
 	} else {
+		newCommands := l.commands != nil && a.commands != nil
 		if l.commands != nil {
-			a.commands = l.commands
+			a.commands = l.commands.WithPolicies(a.cfg.Policies)
 		}
-		changed = a.routes == nil || !a.routes.Map.Equal(l.m)
+		changed = a.routes == nil || !a.routes.Map.Equal(l.m) || newCommands
 		if changed {
 			a.setRoutes(ctx, l.m, true)
 		}
@@ -322,8 +333,12 @@ func (a *topologyActor) node(ctx actor.Context, addr string) *actor.PID {
 func (a *topologyActor) setRoutes(ctx actor.Context, m *SlotMap, prune bool) {
 	shards := m.Shards()
 	nodes := make([]*actor.PID, len(shards))
+	replicas := make([][]*actor.PID, len(shards))
 	for i, s := range shards {
 		nodes[i] = a.node(ctx, s.Master)
+		for _, r := range s.Replicas {
+			replicas[i] = append(replicas[i], a.node(ctx, r))
+		}
 	}
 	var version uint64 = 1
 	if a.routes != nil {
@@ -331,13 +346,14 @@ func (a *topologyActor) setRoutes(ctx actor.Context, m *SlotMap, prune bool) {
 	}
 	if prune {
 		for addr, pid := range a.nodes {
-			if !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr }) {
+			if !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr || slices.Contains(s.Replicas, addr) }) {
 				a.retiring = append(a.retiring, retiree{pid: pid, version: version})
 				delete(a.nodes, addr)
 			}
 		}
 	}
-	a.routes = &Routes{Version: version, Map: m, Nodes: nodes, ByAddr: maps.Clone(a.nodes), Commands: a.commands}
+	a.routes = &Routes{Version: version, Map: m, Nodes: nodes, Replicas: replicas, ByAddr: maps.Clone(a.nodes),
+		Commands: a.commands}
 	for _, sub := range a.subscribers {
 		ctx.Send(sub, a.routes)
 	}

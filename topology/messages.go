@@ -17,6 +17,10 @@ type Routes struct {
 	// Nodes holds the node actor of each shard's master: Nodes[i] serves
 	// Map.Shards()[i].
 	Nodes []*actor.PID
+	// Replicas holds the node actors of each shard's replicas:
+	// Replicas[i][k] is the actor of Map.Shards()[i].Replicas[k]. They
+	// connect on first use.
+	Replicas [][]*actor.PID
 	// ByAddr holds every node actor by its node's address, including nodes
 	// that serve no slot but were named by an ASK redirect.
 	ByAddr map[string]*actor.PID
@@ -33,6 +37,11 @@ type Refresh struct {
 	// Done, when not nil, receives the answer instead of the sender.
 	Done chan<- any
 }
+
+// ReloadCommands asks the topology actor to load the command table again
+// with the next layout load (a command the table does not know appeared:
+// a module's, or a newer server's). The caller rate-limits it.
+type ReloadCommands struct{}
 
 // RefreshFailed answers a Refresh that could not load the layout from any
 // known address.

@@ -1,0 +1,154 @@
+package wire
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redactor-go/redactor/resp"
+)
+
+// fakeNode is a TCP server for unit tests: it reads commands and answers
+// each with whatever reply returns ("" for no answer).
+type fakeNode struct {
+	ln    net.Listener
+	conns chan net.Conn
+}
+
+func startFake(t *testing.T, reply func(cmd []any) string) *fakeNode {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	f := &fakeNode{ln: ln, conns: make(chan net.Conn, 16)}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			f.conns <- nc
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					v, err := resp.ReadReply(br)
+					if err != nil {
+						return
+					}
+					if r := reply(v.([]any)); r != "" {
+						nc.Write([]byte(r))
+					}
+				}
+			}()
+		}
+	}()
+	return f
+}
+
+func dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+func TestExchange(t *testing.T) {
+	f := startFake(t, func(cmd []any) string {
+		if cmd[0] == "BAD" {
+			return "-ERR bad\r\n"
+		}
+		return "$2\r\nok\r\n"
+	})
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	replies := make([]resp.Reply, 3)
+	n, err := c.Exchange(t.Context(), [][]string{{"A"}, {"BAD"}, {"C"}}, replies, time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, "ok", replies[0].Value)
+	assert.EqualError(t, replies[1].Err, "ERR bad")
+	assert.Equal(t, "ok", replies[2].Value)
+	assert.True(t, c.Alive())
+}
+
+func TestExchangeCanceledBeforeAnyReply(t *testing.T) {
+	f := startFake(t, func([]any) string { return "" }) // a blocked command
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.Exchange(ctx, [][]string{{"BLPOP", "k", "0"}}, make([]resp.Reply, 1), 0)
+	assert.Less(t, time.Since(start), time.Second)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.False(t, errors.Is(err, ErrUnknownOutcome), "nothing arrived: %v", err)
+	assert.False(t, errors.Is(err, ErrNotSent), "it was written: %v", err)
+	assert.True(t, c.Broken())
+	// The server sees the connection close.
+	server := <-f.conns
+	server.SetReadDeadline(time.Now().Add(time.Second))
+	_, err = server.Read(make([]byte, 1))
+	assert.Error(t, err)
+}
+
+func TestExchangeCanceledWithReplyHalfIn(t *testing.T) {
+	f := startFake(t, func([]any) string { return "$10\r\nhal" }) // never finishes
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err = c.Exchange(ctx, [][]string{{"BLPOP", "k", "0"}}, make([]resp.Reply, 1), 0)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, ErrUnknownOutcome)
+}
+
+func TestExchangeSilenceBound(t *testing.T) {
+	f := startFake(t, func([]any) string { return "" })
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = c.Exchange(t.Context(), [][]string{{"GET", "k"}}, make([]resp.Reply, 1), 50*time.Millisecond)
+	assert.ErrorIs(t, err, ErrUnknownOutcome)
+	assert.Less(t, time.Since(start), time.Second)
+}
+
+func TestAliveSeesPeerClose(t *testing.T) {
+	f := startFake(t, func([]any) string { return "+OK\r\n" })
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	assert.True(t, c.Alive())
+	(<-f.conns).Close()
+	assert.Eventually(t, func() bool { return !c.Alive() }, time.Second, time.Millisecond)
+}
+
+func TestPoolBoundAndClose(t *testing.T) {
+	f := startFake(t, func([]any) string { return "+OK\r\n" })
+	p := NewPool(f.ln.Addr().String(), dialTCP, 2)
+	a, err := p.Get(t.Context())
+	require.NoError(t, err)
+	b, err := p.Get(t.Context())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	_, err = p.Get(ctx)
+	cancel()
+	assert.ErrorIs(t, err, ErrNotSent, "the third waits for a free one")
+	p.Put(a)
+	again, err := p.Get(t.Context())
+	require.NoError(t, err)
+	assert.Same(t, a, again, "an idle, open connection is reused")
+
+	p.Close()
+	_, err = b.Exchange(t.Context(), [][]string{{"PING"}}, make([]resp.Reply, 1), 0)
+	assert.Error(t, err, "Close closes connections in use")
+	p.Put(b)
+	p.Put(again)
+	_, err = p.Get(t.Context())
+	assert.ErrorIs(t, err, ErrPoolClosed)
+}
