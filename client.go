@@ -13,6 +13,7 @@ import (
 	"github.com/mediocregopher/radix/v4"
 
 	"github.com/redactor-go/redactor/actors"
+	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -26,8 +27,38 @@ type Client struct {
 	coordinator *actor.PID
 	workers     *actors.WorkerPool
 	lastSize    pipelineSize
+	routes      atomic.Pointer[topology.Routes]
 	closed      chan struct{}
 	closeOnce   sync.Once
+
+	// closers are run by Close before the actors stop: subscriptions,
+	// dedicated connection pools.
+	closersMu sync.Mutex
+	closers   map[any]func()
+}
+
+// onClose registers fn, under key, to run when the client closes; it
+// reports false, not registering, when the client is closed already.
+func (c *Client) onClose(key any, fn func()) bool {
+	c.closersMu.Lock()
+	defer c.closersMu.Unlock()
+	select {
+	case <-c.closed:
+		return false
+	default:
+	}
+	if c.closers == nil {
+		c.closers = map[any]func(){}
+	}
+	c.closers[key] = fn
+	return true
+}
+
+// forgetClose removes what onClose registered under key.
+func (c *Client) forgetClose(key any) {
+	c.closersMu.Lock()
+	delete(c.closers, key)
+	c.closersMu.Unlock()
 }
 
 // New connects to the cluster: it loads the slot map and the command table
@@ -58,8 +89,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Dial:  c.dialRadix,
 		NodeProps: func(addr string) *actor.Props {
 			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers,
-				ReadTimeout: cfg.ReadTimeout})
+				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize})
 		},
+		Policies:           cfg.CommandPolicies,
 		MinRefreshInterval: cfg.MinRefreshInterval,
 		RefreshInterval:    cfg.RefreshInterval,
 	}), "redactor-topology")
@@ -69,6 +101,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		c.stopActors()
 		return nil, err
 	}
+	c.routes.Store(routes)
 	c.coordinator = c.system.Root.SpawnPrefix(actors.CoordinatorProps(actors.CoordinatorConfig{
 		Topology:     c.topology,
 		Routes:       routes,
@@ -76,13 +109,19 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		RetryTimeout: cfg.RetryTimeout,
 		RetryUnsafe:  cfg.RetryUnsafe,
 		Dispatcher:   c.workers,
+		OnRoutes:     c.setRoutes,
 	}), "redactor-coordinator")
 	return c, nil
 }
 
-// dial opens a node actor's connection to one node.
+// keepAlive is the TCP keepalive of every connection: a peer that vanishes
+// without closing (a host powered off, a cut cable) is noticed within
+// Idle + Count*Interval of silence even when no command is waiting.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3}
+
+// dial opens a connection to one node.
 func (c *Client) dial(ctx context.Context, addr string) (net.Conn, error) {
-	d := net.Dialer{Timeout: c.cfg.DialTimeout, KeepAlive: 10 * time.Second}
+	d := net.Dialer{Timeout: c.cfg.DialTimeout, KeepAliveConfig: keepAlive}
 	return d.DialContext(ctx, "tcp", addr)
 }
 
@@ -90,7 +129,18 @@ func (c *Client) dial(ctx context.Context, addr string) (net.Conn, error) {
 func (c *Client) dialRadix(ctx context.Context, addr string) (radix.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
-	return radix.Dialer{NetDialer: &net.Dialer{KeepAlive: 10 * time.Second}}.Dial(ctx, "tcp", addr)
+	return radix.Dialer{NetDialer: &net.Dialer{KeepAliveConfig: keepAlive}}.Dial(ctx, "tcp", addr)
+}
+
+// setRoutes keeps the Routes the coordinator routes by, for the calls that
+// pick nodes themselves (DoOn, Watch, subscriptions, Scan).
+func (c *Client) setRoutes(r *topology.Routes) {
+	for {
+		old := c.routes.Load()
+		if old != nil && old.Version >= r.Version || c.routes.CompareAndSwap(old, r) {
+			return
+		}
+	}
 }
 
 // pipelineSize remembers how many commands and arguments the last pipeline
@@ -151,7 +201,7 @@ func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 	command := append(append(call.command[0][:0], cmd), args...)
 	call.command[0] = command
 	call.exec.Commands, call.exec.Results = call.command[:], call.result[:0]
-	if err := c.exec(ctx, &call.exec, call.done); err != nil {
+	if err := c.exec(ctx, &call.exec, call.done, c.mayBlock(call.command[:])); err != nil {
 		// The coordinator may still hold the call: leave it to the GC.
 		return Result{Err: err}
 	}
@@ -174,8 +224,12 @@ type doCall struct {
 var doCalls = sync.Pool{New: func() any { return &doCall{done: make(chan *actors.Exec, 1)} }}
 
 // exec sends e to the coordinator and waits for it to come back on done,
-// which must be empty and have room for one.
-func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exec) error {
+// which must be empty and have room for one. When ctx ends first, exec
+// returns at once, unless blocking is set: a command that may block runs on
+// a connection of its own that closes as ctx ends, and its outcome (not
+// run, or ErrUnknownOutcome when it was served just then) follows within
+// moments, so exec waits for it.
+func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exec, blocking bool) error {
 	e.Ctx, e.Done = ctx, done
 	select {
 	case <-c.closed:
@@ -187,17 +241,52 @@ func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exe
 	case <-done:
 		return e.Err
 	case <-ctx.Done():
+		if blocking {
+			select {
+			case <-done:
+				return e.Err
+			case <-time.After(outcomeGrace):
+			case <-c.closed:
+				return ErrClosed
+			}
+		}
 		return fmt.Errorf("redactor: pipeline: %w", ctx.Err())
 	case <-c.closed:
 		return ErrClosed
 	}
 }
 
+// outcomeGrace bounds how long a call whose context ended waits for the
+// outcome of its commands that may block.
+const outcomeGrace = time.Second
+
+// mayBlock reports whether one of cmds may block, by the command table the
+// client routes by.
+func (c *Client) mayBlock(cmds [][]string) bool {
+	routes := c.routes.Load()
+	if routes == nil {
+		return false
+	}
+	for _, args := range cmds {
+		if info, ok := routes.Commands.Lookup(args); ok && info.Class != resp.ClassPipelined && info.Blocks(args) {
+			return true
+		}
+	}
+	return false
+}
+
 // Close stops the client's actors and closes its connections. Calls in
 // flight return ErrClosed. Close is idempotent.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
+		c.closersMu.Lock()
 		close(c.closed)
+		closers := c.closers
+		c.closers = nil
+		c.closersMu.Unlock()
+		for _, fn := range closers {
+			fn()
+		}
 		c.stopActors()
 	})
 	return nil

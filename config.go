@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/redactor-go/redactor/resp"
 )
 
 // Config configures a Client. The zero value of every field but Addrs is a
@@ -25,13 +27,39 @@ type Config struct {
 	// DialTimeout bounds connecting to a node. Default: 5s.
 	DialTimeout time.Duration
 
-	// ReadTimeout is how long a connection waits for replies (of commands
-	// that do not block, such as BLPOP) before it takes its node for dead:
-	// the unanswered commands get ErrUnknownOutcome (read-only ones are
+	// ReadTimeout bounds the silence on a connection while replies are due:
+	// a node that sends no byte for that long is taken for dead, the
+	// unanswered commands get ErrUnknownOutcome (read-only ones are
 	// retried), and the client reconnects and refreshes its slot map. It
-	// is what detects a node that hangs or is cut off without closing the
-	// connection. Default: 5s; negative: no limit.
+	// bounds silence, not a whole batch, so a large batch whose replies
+	// keep coming is never cut. A command that may block (BLPOP k 5) gets
+	// its own timeout on top. It is what detects a node that hangs or is
+	// cut off without closing the connection. Default: 5s; negative: no
+	// limit.
 	ReadTimeout time.Duration
+
+	// WriteTimeout bounds one write to a node's connection; a node that
+	// takes no bytes for that long is taken for dead. Default: 5s;
+	// negative: no limit.
+	WriteTimeout time.Duration
+
+	// BlockingPoolSize bounds, per node, the connections of their own that
+	// commands which may block (BLPOP, BLMOVE, XREAD BLOCK, ...) run on, so
+	// they never hold up the shared pipelined connection. More such
+	// commands at once wait for a free connection. Default: 8.
+	BlockingPoolSize int
+
+	// PubSubBufferSize is how many messages a subscription holds for a
+	// consumer that has not taken them yet; beyond it, messages are dropped
+	// and counted, so a slow consumer never holds up the others. Default:
+	// 1024.
+	PubSubBufferSize int
+
+	// CommandPolicies overrides where commands run and how their replies
+	// merge, by lower-case name ("dbsize", or "container|sub" such as
+	// "script|load"). By default the client follows the server's COMMAND
+	// tips, corrected by resp.KnownPolicies. See docs/commands.md.
+	CommandPolicies map[string]resp.Policy
 
 	// MaxRedirects is how many MOVED/ASK redirects one command may follow
 	// before it gets ErrTooManyRedirects. Default: 5.
@@ -84,6 +112,29 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.ReadTimeout = 5 * time.Second
 	case cfg.ReadTimeout < 0:
 		cfg.ReadTimeout = 0
+	}
+	switch {
+	case cfg.WriteTimeout == 0:
+		cfg.WriteTimeout = 5 * time.Second
+	case cfg.WriteTimeout < 0:
+		cfg.WriteTimeout = 0
+	}
+	switch {
+	case cfg.BlockingPoolSize < 0:
+		return cfg, fmt.Errorf("%w: negative BlockingPoolSize %d", ErrInvalidConfig, cfg.BlockingPoolSize)
+	case cfg.BlockingPoolSize == 0:
+		cfg.BlockingPoolSize = 8
+	}
+	switch {
+	case cfg.PubSubBufferSize < 0:
+		return cfg, fmt.Errorf("%w: negative PubSubBufferSize %d", ErrInvalidConfig, cfg.PubSubBufferSize)
+	case cfg.PubSubBufferSize == 0:
+		cfg.PubSubBufferSize = 1024
+	}
+	for name := range cfg.CommandPolicies {
+		if name == "" {
+			return cfg, fmt.Errorf("%w: empty command name in CommandPolicies", ErrInvalidConfig)
+		}
 	}
 	for name, d := range map[string]time.Duration{
 		"DialTimeout": cfg.DialTimeout, "RetryTimeout": cfg.RetryTimeout,

@@ -38,6 +38,20 @@ var (
 	// run. Such a command is not re-sent unless it is read-only or
 	// Config.RetryUnsafe is set.
 	ErrUnknownOutcome = actors.ErrUnknownOutcome
+	// ErrNotPipelinable is the error of a command that cannot run on a
+	// connection many callers share: it would change that connection's
+	// state (WATCH, SUBSCRIBE, CLIENT REPLY, HELLO, SELECT, QUIT, ...), or
+	// needs an API of its own (SCAN: Client.Scan), or acts on the node it
+	// reaches (SHUTDOWN, CLUSTER FAILOVER: Client.DoOn). Its text names the
+	// API to use instead. Such a command is never sent.
+	ErrNotPipelinable = actors.ErrNotPipelinable
+	// ErrUnknownNode is the error of DoOn for an address that is not a
+	// node of the cluster's current layout.
+	ErrUnknownNode = actors.ErrUnknownNode
+	// ErrTxAborted is the error of a transaction whose EXEC returned nil:
+	// a key it watched (Client.Watch) changed before EXEC, so nothing of
+	// it ran. Retry the transaction.
+	ErrTxAborted = errors.New("redactor: transaction aborted: a watched key changed")
 	// ErrNotSent marks a command that provably never reached its node (the
 	// connection could not be opened, or broke before any byte of it left).
 	// The client retries those; the error reaches the caller only when the

@@ -2,8 +2,11 @@ package redactor
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/redactor-go/redactor/actors"
+	"github.com/redactor-go/redactor/resp"
 )
 
 // Result is the outcome of one command: its decoded reply in Value, or its
@@ -16,6 +19,8 @@ type Result = actors.Result
 type Pipeline struct {
 	client *Client
 	mode   actors.Mode
+	tx     bool
+	node   string
 	cmds   [][]string
 	args   []string
 }
@@ -33,6 +38,23 @@ func WithParallel(parallel bool) PipelineOption {
 			p.mode = actors.Serial
 		}
 	}
+}
+
+// WithTx runs the pipeline as one transaction: MULTI, its commands, EXEC,
+// on the master of their slot, atomically. Every keyed command must hash to
+// one slot (use hash tags: "{user:42}:name"), or Exec fails with
+// ErrCrossSlot before any I/O. Each command's Result is its own: its part
+// of EXEC's reply, or the error it was refused with when queued (an
+// EXECABORT then reaches the others). Don't queue MULTI, EXEC or DISCARD
+// yourself. For optimistic locking (WATCH), use Client.Watch.
+func WithTx() PipelineOption {
+	return func(p *Pipeline) { p.tx = true }
+}
+
+// WithNode runs every command of the pipeline on the node at addr, as
+// Client.DoOn does for one command.
+func WithNode(addr string) PipelineOption {
+	return func(p *Pipeline) { p.node = addr }
 }
 
 // Do queues one command: its name, then its arguments. The arguments are
@@ -58,9 +80,10 @@ func (p *Pipeline) Len() int { return len(p.cmds) }
 func (p *Pipeline) Parallel() bool { return p.mode == actors.Parallel }
 
 // Exec runs the queued commands and returns one Result per command, in queue
-// order. Its error is for the pipeline as a whole (ctx done, client closed);
-// each command's own error is in its Result. An empty pipeline returns an
-// empty slice without any I/O. Exec empties the pipeline.
+// order. Its error is for the pipeline as a whole (ctx done, client closed,
+// a WithTx pipeline refused before I/O); each command's own error is in its
+// Result. An empty pipeline returns an empty slice without any I/O. Exec
+// empties the pipeline.
 func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	if len(p.cmds) == 0 {
 		select {
@@ -71,12 +94,104 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 		}
 	}
 	p.client.lastSize.Store(len(p.cmds), len(p.args))
-	e := &actors.Exec{Commands: p.cmds, Mode: p.mode}
-	// The queued commands now belong to e: commands still in flight after a
-	// canceled Exec keep reading them, so the pipeline starts afresh.
+	cmds := p.cmds
+	// The queued commands now belong to the Exec: commands still in flight
+	// after a canceled Exec keep reading them, so the pipeline starts
+	// afresh.
 	p.cmds, p.args = nil, nil
-	if err := p.client.exec(ctx, e, make(chan *actors.Exec, 1)); err != nil {
+	if p.node != "" && !p.client.isNode(p.node) {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownNode, p.node)
+	}
+	if p.tx {
+		return p.execTx(ctx, cmds)
+	}
+	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
+	if err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false); err != nil {
 		return nil, err
 	}
 	return e.Results, nil
+}
+
+// execTx runs cmds as MULTI, cmds..., EXEC and unpacks EXEC's reply.
+func (p *Pipeline) execTx(ctx context.Context, cmds [][]string) ([]Result, error) {
+	all := make([][]string, 0, len(cmds)+2)
+	all = append(all, []string{"MULTI"})
+	for _, args := range cmds {
+		if len(args) > 0 && isTxControl(args[0]) {
+			return nil, fmt.Errorf("%w: %s in a WithTx pipeline: WithTx sends MULTI and EXEC itself", ErrNotPipelinable, args[0])
+		}
+		all = append(all, args)
+	}
+	all = append(all, []string{"EXEC"})
+	e := &actors.Exec{Commands: all, Mode: p.mode, Node: p.node}
+	if err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false); err != nil {
+		return nil, err
+	}
+	if err := e.Results[0].Err; err != nil && refusedBeforeIO(err) {
+		return nil, err
+	}
+	return unpackTx(e.Results), nil
+}
+
+// isTxControl reports whether name is MULTI, EXEC or DISCARD.
+func isTxControl(name string) bool {
+	for _, c := range []string{"multi", "exec", "discard"} {
+		if len(name) == len(c) && asciiEqualFold(name, c) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiEqualFold(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// refusedBeforeIO reports whether err is one the client gives a command
+// before sending anything.
+func refusedBeforeIO(err error) bool {
+	return errors.Is(err, ErrCrossSlot) || errors.Is(err, ErrNotPipelinable) || errors.Is(err, ErrEmptyCommand)
+}
+
+// unpackTx turns the results of MULTI, cmds..., EXEC into one Result per
+// command.
+func unpackTx(all []Result) []Result {
+	n := len(all) - 2
+	multi, exec := all[0], all[n+1]
+	out := make([]Result, n)
+	var replies []any
+	if exec.Err == nil && multi.Err == nil {
+		replies, _ = exec.Value.([]any)
+	}
+	for k := range n {
+		queued := all[k+1]
+		switch {
+		case multi.Err != nil:
+			out[k] = Result{Err: multi.Err}
+		case queued.Err != nil:
+			out[k] = queued
+		case exec.Err != nil:
+			out[k] = Result{Err: exec.Err}
+		case exec.Value == nil:
+			out[k] = Result{Err: ErrTxAborted}
+		case len(replies) != n:
+			out[k] = Result{Err: fmt.Errorf("%w: EXEC returned %T with %d replies for %d commands", resp.ErrProtocol, exec.Value, len(replies), n)}
+		default:
+			if re, ok := replies[k].(*resp.Error); ok {
+				out[k] = Result{Err: re}
+			} else {
+				out[k] = Result{Value: replies[k]}
+			}
+		}
+	}
+	return out
 }
