@@ -13,6 +13,7 @@ import (
 	"github.com/mediocregopher/radix/v4"
 
 	"github.com/redactor-go/redactor/actors"
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
@@ -35,6 +36,10 @@ type Client struct {
 	// dedicated connection pools.
 	closersMu sync.Mutex
 	closers   map[any]func()
+
+	// pools are the connections of their own per node, for Watch.
+	poolsMu sync.Mutex
+	pools   map[string]*wire.Pool
 }
 
 // onClose registers fn, under key, to run when the client closes; it

@@ -81,6 +81,8 @@ type coordinator struct {
 	// lastReload is when the coordinator last asked for the table again.
 	sawUnknown bool
 	lastReload time.Time
+	// timers are the pending retry timers, stopped with the actor.
+	timers map[*Exec]*time.Timer
 }
 
 var _ actor.Actor = (*coordinator)(nil)
@@ -116,6 +118,9 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			ctx.Send(c.cfg.Topology, sub)
 		}
 	case *actor.Stopping:
+		for _, t := range c.timers {
+			t.Stop()
+		}
 		if c.cfg.Topology != nil {
 			ctx.Send(c.cfg.Topology, &topology.Unsubscribe{PID: ctx.Self()})
 		}

@@ -229,11 +229,16 @@ func (c *coordinator) startTimer(ctx actor.Context, e *Exec) {
 	e.backoffWait = min(max(2*e.backoffWait, minBackoff), maxBackoff)
 	e.timerSet = true
 	root, self := ctx.ActorSystem().Root, ctx.Self()
-	time.AfterFunc(e.backoffWait, func() { root.Send(self, &retryDue{exec: e}) })
+	timer := time.AfterFunc(e.backoffWait, func() { root.Send(self, &retryDue{exec: e}) })
+	if c.timers == nil {
+		c.timers = map[*Exec]*time.Timer{}
+	}
+	c.timers[e] = timer
 }
 
 // retryDue re-sends the backed-off commands, routed by the current Routes.
 func (c *coordinator) retryDue(ctx actor.Context, e *Exec) {
+	delete(c.timers, e)
 	e.timerSet = false
 	idx := e.backoff
 	e.backoff = nil

@@ -71,7 +71,8 @@ type topologyActor struct {
 	subscribers []*actor.PID
 
 	loading   bool      // a load runs
-	scheduled bool      // a refreshDue is on its way
+	scheduled bool        // a refreshDue is on its way
+	timer     *time.Timer // sends it; stopped with the actor
 	lastLoad  time.Time // when the last load ended
 	waiting   []waiter  // answered when the running load ends
 	next      []waiter  // arrived during the running load: served by the next
@@ -132,6 +133,9 @@ func (a *topologyActor) Receive(ctx actor.Context) {
 		if a.stopTick != nil {
 			close(a.stopTick)
 		}
+		if a.timer != nil {
+			a.timer.Stop()
+		}
 	}
 }
 
@@ -152,7 +156,7 @@ func (a *topologyActor) requestLoad(ctx actor.Context) {
 	}
 	a.scheduled = true
 	root, self := ctx.ActorSystem().Root, ctx.Self()
-	time.AfterFunc(wait, func() { root.Send(self, &refreshDue{}) })
+	a.timer = time.AfterFunc(wait, func() { root.Send(self, &refreshDue{}) })
 }
 
 // startTicker starts the periodic refresh, when configured.
