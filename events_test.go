@@ -17,6 +17,7 @@ type eventCounter struct {
 	changes int
 	asked   int
 	moved   int
+	downs   int
 	sub     *eventstream.Subscription
 	client  *redactor.Client
 }
@@ -32,6 +33,8 @@ func countEvents(c *redactor.Client) *eventCounter {
 			if e.Changed {
 				ec.changes++
 			}
+		case *topology.NodeDown:
+			ec.downs++
 		case *actors.Redirected:
 			ec.moved += len(e.Moved)
 			ec.asked += len(e.Asked)
@@ -44,6 +47,12 @@ func (ec *eventCounter) snapshot() (loads, changes, moved, asked int) {
 	ec.mu.Lock()
 	defer ec.mu.Unlock()
 	return ec.loads, ec.changes, ec.moved, ec.asked
+}
+
+func (ec *eventCounter) nodeDowns() int {
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	return ec.downs
 }
 
 func (ec *eventCounter) stop() { ec.client.ActorSystem().EventStream.Unsubscribe(ec.sub) }

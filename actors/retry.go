@@ -91,8 +91,11 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 	if re, ok := err.(*resp.Error); ok && e.Node == "" && i < len(e.Commands) {
 		if slot, addr, ok := re.IsMoved(); ok {
 			if c.redirectAllowed(e, i, err) {
-				r.moved(slot, addr)
-				if _, known := c.routes.Commands.Lookup(e.Commands[i]); known {
+				_, known := c.routes.Commands.Lookup(e.Commands[i])
+				if known || c.routes.Map.Master(uint16(slot)) != addr {
+					r.moved(slot, addr)
+				}
+				if known {
 					e.awaitingRoutes = append(e.awaitingRoutes, i)
 				} else {
 					// Its keys are unknown, so the map cannot route it:

@@ -43,7 +43,12 @@ func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
 			if err != nil {
 				return nil, fmt.Errorf("shard node: %w", err)
 			}
-			if health, _ := node["health"].(string); health != "" && health != "online" {
+			// A master must be online; a replica may also be "loading":
+			// Redis 7.0 says so of every replica whose replication offset
+			// is still 0, such as the replicas of an empty master.
+			health, _ := node["health"].(string)
+			role, _ := node["role"].(string)
+			if health != "" && health != "online" && (role == "master" || health != "loading") {
 				continue
 			}
 			port, ok := node["port"].(int64)
@@ -60,7 +65,7 @@ func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
 				host, _ = node["ip"].(string)
 			}
 			addr := joinAddr(host, port, fallbackHost)
-			if role, _ := node["role"].(string); role == "master" {
+			if role == "master" {
 				shard.Master = addr
 				shard.MasterID, _ = node["id"].(string)
 			} else {

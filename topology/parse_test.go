@@ -279,9 +279,12 @@ func TestParseShards(t *testing.T) {
 			want: []Shard{{Master: "10.0.0.1:7443", MasterID: "id-7000", Ranges: full}}},
 		{name: "port wins over tls-port", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "tls-port", int64(7443)))},
 			want: []Shard{{Master: "10.0.0.1:7000", MasterID: "id-7000", Ranges: full}}},
-		{name: "failed and loading replicas skipped", reply: []any{shardsEntry(slots, master,
+		// Redis 7.0 says "loading" of every replica whose replication offset
+		// is 0, such as the replica of an empty master: it is a replica.
+		{name: "failed replicas skipped, loading ones kept", reply: []any{shardsEntry(slots, master,
 			shardsNode("replica", 7001, "health", "fail"), shardsNode("replica", 7002, "health", "loading"), shardsNode("replica", 7003))},
-			want: []Shard{{Master: "10.0.0.1:7000", MasterID: "id-7000", Replicas: []string{"10.0.0.1:7003"}, Ranges: full}}},
+			want: []Shard{{Master: "10.0.0.1:7000", MasterID: "id-7000", Replicas: []string{"10.0.0.1:7002", "10.0.0.1:7003"}, Ranges: full}}},
+		{name: "loading master leaves the shard out", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "health", "loading"), replica)}},
 		{name: "node without health counts as online", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "health", nil))},
 			want: []Shard{{Master: "10.0.0.1:7000", MasterID: "id-7000", Ranges: full}}},
 		{name: "failed master leaves the shard out", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "health", "fail"), replica)}},

@@ -18,7 +18,8 @@ type Shard struct {
 	Master string
 	// MasterID is the master's node ID; empty when the reply had none.
 	MasterID string
-	// Replicas are the client addresses of the master's healthy replicas.
+	// Replicas are the client addresses of the master's replicas that have
+	// not failed (online, or still loading).
 	Replicas []string
 	// Ranges are the inclusive slot ranges the master serves.
 	Ranges []SlotRange

@@ -28,6 +28,9 @@ type Config struct {
 	// returns the port the node announces to clients (cluster-announce-port),
 	// e.g. the port of a proxy in front of it. The cluster bus stays direct.
 	AnnouncePort func(port int) int
+	// ServerArgs are more command-line arguments for every node, such as
+	// "--rename-command", "GETDEL", "MYGETDEL".
+	ServerArgs []string
 	// Logf, when set, receives progress messages (e.g. t.Logf).
 	Logf func(format string, args ...any)
 }

@@ -181,7 +181,7 @@ func (c *Cluster) serverArgs(port, busPort, announcePort int, dir, logFile strin
 			"--cluster-announce-port", strconv.Itoa(announcePort),
 			"--cluster-announce-bus-port", b)
 	}
-	return args
+	return append(args, c.cfg.ServerArgs...)
 }
 
 // meet introduces every node to the first one; gossip does the rest.
