@@ -118,6 +118,10 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		if n.conn != nil {
 			n.conn.shut(false)
 		}
+		// The restarted actor starts with a pool of its own.
+		if n.dedicated != nil {
+			n.dedicated.Close()
+		}
 	case *actor.Stopped:
 		// Commands that may block do not hold up the stop: their
 		// connections close now.
