@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,18 +90,18 @@ func waitBlocked(t *testing.T, c *redactor.Client, n int) {
 	t.Helper()
 	ctx := testContext(t)
 	require.Eventually(t, func() bool {
-		total := 0
+		var total atomic.Int64
 		err := c.ForEachMaster(ctx, func(ctx context.Context, addr string) error {
 			r := c.DoOn(ctx, addr, "INFO", "clients")
 			if r.Err != nil {
 				return r.Err
 			}
-			var blocked int
+			var blocked int64
 			_, err := fmt.Sscanf(after(r.Value.(string), "blocked_clients:"), "%d", &blocked)
-			total += blocked
+			total.Add(blocked)
 			return err
 		})
-		return err == nil && total == n
+		return err == nil && total.Load() == int64(n)
 	}, 10*time.Second, 5*time.Millisecond, "want %d blocked clients", n)
 }
 
@@ -142,10 +143,10 @@ func TestBlockingCommandsInPipeline(t *testing.T) {
 			p := c.Pipeline(redactor.WithParallel(parallel))
 			p.Do("RPUSH", k+"l", "a", "b")
 			p.Do("SET", others[0], "x")
-			p.Do("BLPOP", k+"l", "1")                  // served at once: the RPUSH came first
-			p.Do("BRPOP", k+"empty", "0.1")            // times out: nil
-			p.Do("LLEN", k+"l")                        // after the BLPOP: 1
-			p.Do("XADD", k+"s", "1-1", "f", "v")       // a stream entry
+			p.Do("BLPOP", k+"l", "1")            // served at once: the RPUSH came first
+			p.Do("BRPOP", k+"empty", "0.1")      // times out: nil
+			p.Do("LLEN", k+"l")                  // after the BLPOP: 1
+			p.Do("XADD", k+"s", "1-1", "f", "v") // a stream entry
 			p.Do("XREAD", "BLOCK", "100", "STREAMS", k+"s", "0")
 			p.Do("GET", others[1])
 			results, err := p.Exec(ctx)

@@ -30,6 +30,36 @@
 // an error reply of the server (match it with errors.As), ErrCrossSlot for a
 // command whose keys span slots, and so on.
 //
+// # Commands that need more than the shared connection
+//
+// All callers share one pipelined connection per master, which must stay in
+// its default state. A command that would change it (WATCH, SUBSCRIBE,
+// CLIENT REPLY, HELLO, SELECT, QUIT, a MULTI without its EXEC) gets
+// ErrNotPipelinable before any I/O; its text names the API to use instead:
+//
+//   - transactions: WithTx, or a MULTI ... EXEC block queued whole in one
+//     pipeline; optimistic locking: Client.Watch;
+//   - pub/sub: Client.Subscribe, Client.PSubscribe, Client.SSubscribe;
+//   - blocking commands (BLPOP, XREAD BLOCK) run as usual, on connections
+//     of their own (Config.BlockingPoolSize per node);
+//   - commands for the whole cluster (DBSIZE, KEYS, FLUSHALL, SCRIPT LOAD)
+//     follow the server's COMMAND tips: they run on every master (or node)
+//     and their replies are merged; SCAN: Client.Scan;
+//   - commands that act on the node they reach (CONFIG REWRITE, CLUSTER
+//     FAILOVER): Client.DoOn, Client.ForEachMaster, WithNode.
+//
+// docs/commands.md in the repository lists which command runs where.
+//
+// # Pub/Sub
+//
+// Client.Subscribe, Client.PSubscribe and Client.SSubscribe return a
+// Subscription that runs on connections of its own. It keeps its channels
+// subscribed where they live now (shard channels on their slot's master)
+// through broken connections, failovers and slot migrations, and tells the
+// consumer about each gap with a KindReconnected Message. Messages wait in a
+// bounded buffer (Config.PubSubBufferSize); a slow consumer loses messages,
+// counted by Subscription.Dropped, and never holds up anyone else.
+//
 // # Actors
 //
 // Under the API run protoactor-go actors (package actors and topology): a

@@ -52,6 +52,9 @@ var (
 	// a key it watched (Client.Watch) changed before EXEC, so nothing of
 	// it ran. Retry the transaction.
 	ErrTxAborted = errors.New("redactor: transaction aborted: a watched key changed")
+	// ErrNoChannels is the error of a subscription call given no channel or
+	// pattern. Nothing is sent.
+	ErrNoChannels = errors.New("redactor: no channels to subscribe to")
 	// ErrNotSent marks a command that provably never reached its node (the
 	// connection could not be opened, or broke before any byte of it left).
 	// The client retries those; the error reaches the caller only when the

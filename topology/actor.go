@@ -70,13 +70,13 @@ type topologyActor struct {
 	nodes       map[string]*actor.PID
 	subscribers []*actor.PID
 
-	loading   bool      // a load runs
+	loading   bool        // a load runs
 	scheduled bool        // a refreshDue is on its way
 	timer     *time.Timer // sends it; stopped with the actor
-	lastLoad  time.Time // when the last load ended
-	waiting   []waiter  // answered when the running load ends
-	next      []waiter  // arrived during the running load: served by the next
-	again     bool      // someone asked for a load during the running one
+	lastLoad  time.Time   // when the last load ended
+	waiting   []waiter    // answered when the running load ends
+	next      []waiter    // arrived during the running load: served by the next
+	again     bool        // someone asked for a load during the running one
 	stopTick  chan struct{}
 
 	reloadCommands bool // the next load loads the command table too
