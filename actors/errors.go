@@ -34,13 +34,30 @@ var ErrNotPipelinable = errors.New("redactor: command cannot run on a shared pip
 var refusalText = map[resp.Refusal]string{
 	resp.RefuseWatch:     "holds state on its connection for later commands: use Client.Watch",
 	resp.RefuseSubscribe: "turns its connection into a stream of messages: use Client.Subscribe, Client.PSubscribe or Client.SSubscribe",
-	resp.RefuseConnState: "changes the state of the connection it runs on (protocol, credentials, database, reply mode, tracking, or its end): the client sets up its connections itself; use Client.Close to end it",
+	resp.RefuseConnState: "changes the state of the connection it runs on, which the client sets up itself",
 	resp.RefuseMonitor:   "turns its connection into a stream: not supported",
 	resp.RefuseScan:      "has a cursor that belongs to one node: use Client.Scan for the whole cluster, or Client.DoOn for one node",
 }
 
+// connStateHints say more, for some connection-state commands, about what
+// to do instead.
+var connStateHints = map[string]string{
+	"select":    "a cluster has only database 0",
+	"quit":      "use Client.Close to end the client's connections",
+	"reset":     "use Client.Close to end the client's connections",
+	"hello":     "the protocol and credentials belong in Config",
+	"auth":      "the credentials belong in Config",
+	"readonly":  "the client sets READONLY on the connections it reads replicas on",
+	"readwrite": "the client sets READONLY on the connections it reads replicas on",
+	"asking":    "the client sends ASKING itself when a node answers ASK",
+	"client":    "every command gets its own reply, and connection options belong in Config",
+}
+
 // notPipelinable returns the error of a command the coordinator refuses.
 func notPipelinable(args []string, why string) error {
+	if hint, ok := connStateHints[strings.ToLower(args[0])]; ok && why == refusalText[resp.RefuseConnState] {
+		why += ": " + hint
+	}
 	return fmt.Errorf("%w: %s %s", ErrNotPipelinable, strings.ToUpper(commandName(args)), why)
 }
 
