@@ -168,7 +168,8 @@ func (s *pipelineSize) Load() (cmds, args int) {
 // actors.Redirected, ...) on its EventStream.
 func (c *Client) ActorSystem() *actor.ActorSystem { return c.system }
 
-// refresh asks the topology actor to load the layout and waits for it.
+// refresh asks the topology actor to load the layout, waits for it, and
+// makes it the client's (for DoOn, Watch, subscriptions, Scan) at once.
 func (c *Client) refresh(ctx context.Context) (*topology.Routes, error) {
 	done := make(chan any, 1)
 	c.system.Root.Send(c.topology, &topology.Refresh{Done: done})
@@ -176,6 +177,7 @@ func (c *Client) refresh(ctx context.Context) (*topology.Routes, error) {
 	case answer := <-done:
 		switch a := answer.(type) {
 		case *topology.Routes:
+			c.setRoutes(a)
 			return a, nil
 		case *topology.RefreshFailed:
 			return nil, fmt.Errorf("redactor: %w", a.Err)
@@ -183,6 +185,8 @@ func (c *Client) refresh(ctx context.Context) (*topology.Routes, error) {
 		return nil, fmt.Errorf("redactor: unexpected topology answer %T", answer)
 	case <-ctx.Done():
 		return nil, fmt.Errorf("redactor: loading the cluster layout: %w", ctx.Err())
+	case <-c.closed:
+		return nil, ErrClosed
 	}
 }
 

@@ -60,6 +60,15 @@
 // bounded buffer (Config.PubSubBufferSize); a slow consumer loses messages,
 // counted by Subscription.Dropped, and never holds up anyone else.
 //
+// # Scan
+//
+// Client.Scan walks the keys of every master with SCAN and keeps SCAN's
+// promise across slot migrations and failovers: a completed scan returned
+// every key present for its whole duration at least once. A slot counts as
+// scanned only when its master held it, with all its keys, from before its
+// SCAN to after; other slots are scanned again where they are served then.
+// ScanIterator.Cursor resumes a scan later, in any process.
+//
 // # Actors
 //
 // Under the API run protoactor-go actors (package actors and topology): a

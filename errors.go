@@ -55,6 +55,10 @@ var (
 	// ErrNoChannels is the error of a subscription call given no channel or
 	// pattern. Nothing is sent.
 	ErrNoChannels = errors.New("redactor: no channels to subscribe to")
+	// ErrInvalidCursor is the error (from ScanIterator.Err) of a scan resumed
+	// from a ScanOptions.Cursor that ScanIterator.Cursor did not make, or made
+	// for other Match or Type options.
+	ErrInvalidCursor = errors.New("redactor: invalid scan cursor")
 	// ErrNotSent marks a command that provably never reached its node (the
 	// connection could not be opened, or broke before any byte of it left).
 	// The client retries those; the error reaches the caller only when the
