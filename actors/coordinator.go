@@ -295,16 +295,7 @@ func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 // room it needs.
 func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
 	routes := c.routes
-	n := len(idx)
-	if idx == nil {
-		n = len(e.Commands)
-	}
-	at := func(j int) int {
-		if idx == nil {
-			return j
-		}
-		return idx[j]
-	}
+	n, at := positionsOf(e, idx)
 	const (
 		dropped = -1 // failed to route: its error is recorded
 		leading = -2 // keyless, before the first keyed command

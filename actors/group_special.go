@@ -100,16 +100,7 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 		return c.groupOnNode(ctx, e, idx)
 	}
 	routes := c.routes
-	n := len(idx)
-	if idx == nil {
-		n = len(e.Commands)
-	}
-	at := func(j int) int {
-		if idx == nil {
-			return j
-		}
-		return idx[j]
-	}
+	n, at := positionsOf(e, idx)
 	g := newChains(ctx, e, routes)
 	master := func(shard int) (*actor.PID, string) {
 		return routes.Nodes[shard], routes.Map.Shards()[shard].Master
@@ -126,7 +117,7 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 	}
 	// Keyless commands join the master of the keyed command before them;
 	// those before the first keyed command join its master.
-	current := c.firstShard(routes, e, idx, n)
+	current := c.firstShard(routes, e, idx)
 	for j := 0; j < n; j++ {
 		i := at(j)
 		if i >= len(e.Commands) {
@@ -157,7 +148,7 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 		}
 		switch {
 		case info != nil && info.Class == resp.ClassMulti:
-			j = c.groupTx(g, e, idx, j, n, &current, wrote, fail)
+			j = c.groupTx(g, e, idx, j, &current, wrote, fail)
 			continue
 		case info != nil && info.Class == resp.ClassWait:
 			c.groupWait(g, e, i, wrote, fail)
@@ -187,14 +178,12 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 	return g.batches(e.Mode)
 }
 
-// firstShard returns the shard of the first keyed command among the n
-// positions, or a master in turn when none has keys; -1 without masters.
-func (c *coordinator) firstShard(routes *topology.Routes, e *Exec, idx []int, n int) int {
+// firstShard returns the shard of the first keyed command among the
+// positions idx, or a master in turn when none has keys; -1 without masters.
+func (c *coordinator) firstShard(routes *topology.Routes, e *Exec, idx []int) int {
+	n, at := positionsOf(e, idx)
 	for j := range n {
-		i := j
-		if idx != nil {
-			i = idx[j]
-		}
+		i := at(j)
 		if i >= len(e.Commands) {
 			continue
 		}
@@ -211,13 +200,8 @@ func (c *coordinator) firstShard(routes *topology.Routes, e *Exec, idx []int, n 
 
 // groupTx routes the MULTI block that starts at idx[j] as one unit on the
 // master of its slot, and returns the index into idx of its end.
-func (c *coordinator) groupTx(g *chains, e *Exec, idx []int, j, n int, current *int, wrote []bool, fail func(int, error)) int {
-	at := func(j int) int {
-		if idx == nil {
-			return j
-		}
-		return idx[j]
-	}
+func (c *coordinator) groupTx(g *chains, e *Exec, idx []int, j int, current *int, wrote []bool, fail func(int, error)) int {
+	n, at := positionsOf(e, idx)
 	k, err := c.findTxEnd(e, idx, j)
 	last := min(k, n-1)
 	shard, slot, writes := -1, -1, false
@@ -319,16 +303,7 @@ func (c *coordinator) groupFan(g *chains, e *Exec, i int, info *resp.CommandInfo
 
 // groupOnNode sends every command of an Exec with Node to that node.
 func (c *coordinator) groupOnNode(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
-	n := len(idx)
-	if idx == nil {
-		n = len(e.Commands)
-	}
-	at := func(j int) int {
-		if idx == nil {
-			return j
-		}
-		return idx[j]
-	}
+	n, at := positionsOf(e, idx)
 	pid := c.routes.ByAddr[e.Node]
 	if pid == nil {
 		for j := range n {

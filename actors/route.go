@@ -52,3 +52,12 @@ func special(info *resp.CommandInfo) bool {
 func fansOut(info *resp.CommandInfo) bool {
 	return info.Policy.Request == resp.RequestAllShards || info.Policy.Request == resp.RequestAllNodes
 }
+
+// positionsOf returns how many positions of e a routing pass works on, and
+// the j-th of them: every command when idx is nil, else idx.
+func positionsOf(e *Exec, idx []int) (n int, at func(j int) int) {
+	if idx == nil {
+		return len(e.Commands), func(j int) int { return j }
+	}
+	return len(idx), func(j int) int { return idx[j] }
+}

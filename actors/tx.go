@@ -48,16 +48,7 @@ func (e *Exec) addTx(b txBlock) {
 // the MULTI at idx[j], or an error for the block when there is none, or
 // when the block holds a command that cannot run inside it.
 func (c *coordinator) findTxEnd(e *Exec, idx []int, j int) (int, error) {
-	at := func(j int) int {
-		if idx == nil {
-			return j
-		}
-		return idx[j]
-	}
-	n := len(idx)
-	if idx == nil {
-		n = len(e.Commands)
-	}
+	n, at := positionsOf(e, idx)
 	var inside error
 	for k := j + 1; k < n; k++ {
 		args := e.Commands[at(k)]
