@@ -8,18 +8,17 @@ import (
 // imported (the ASK redirect).
 var asking = []string{"ASKING"}
 
-// appendTo encodes every command of the batch onto buf. In an ASK batch
+// encode encodes every command of the batch into w. In an ASK batch
 // ASKING precedes each command, except inside a MULTI block: there it
 // precedes the MULTI only, whose ASKING lasts until EXEC.
-func (b *nodeBatch) appendTo(buf []byte) []byte {
+func (b *nodeBatch) encode(w *vecWriter) {
 	e := b.exec
 	for _, i := range b.idx {
 		if b.asking && !e.insideTx(i) {
-			buf = resp.AppendCommand(buf, asking)
+			w.appendCommand(asking)
 		}
-		buf = resp.AppendCommand(buf, e.command(i))
+		w.appendCommand(e.command(i))
 	}
-	return buf
 }
 
 // readReplies reads one reply per command of the batch, each into its

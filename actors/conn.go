@@ -123,8 +123,8 @@ func wake(ch chan struct{}) {
 func (c *pipeConn) write() {
 	defer c.stopped.Done()
 	var (
-		buf   []byte
-		ends  []int
+		w     vecWriter
+		ends  []int64
 		spare []*nodeBatch
 	)
 	for range c.writerWake {
@@ -143,15 +143,16 @@ func (c *pipeConn) write() {
 			spare = batches
 			continue
 		}
-		buf, ends = buf[:0], ends[:0]
+		w.reset()
+		ends = ends[:0]
 		for _, b := range batches {
-			buf = b.appendTo(buf)
-			ends = append(ends, len(buf))
+			b.encode(&w)
+			ends = append(ends, w.size)
 		}
 		if c.timeouts.write > 0 {
 			c.nc.SetWriteDeadline(time.Now().Add(c.timeouts.write))
 		}
-		n, err := c.nc.Write(buf)
+		n, err := w.writeTo(c.nc)
 		c.mu.Lock()
 		c.writing = false
 		closed = c.isClosed
@@ -164,7 +165,7 @@ func (c *pipeConn) write() {
 		c.wrote.Broadcast()
 		c.mu.Unlock()
 		if err != nil {
-			start := 0
+			start := int64(0)
 			for i, b := range batches {
 				if n <= start {
 					c.finish([]*nodeBatch{b}, ErrNotSent, err)
@@ -184,9 +185,6 @@ func (c *pipeConn) write() {
 		}
 		clear(batches)
 		spare = batches
-		if cap(buf) > 1<<20 {
-			buf = nil
-		}
 	}
 }
 

@@ -26,7 +26,7 @@ func (g goRedisClient) pipeline(ctx context.Context, ops []op) error {
 	gets := make([]*redis.StringCmd, 0, len(ops))
 	for _, o := range ops {
 		if o.set {
-			pipe.Set(ctx, o.key, benchValue, 0)
+			pipe.Set(ctx, o.key, o.val(), 0)
 		} else {
 			gets = append(gets, pipe.Get(ctx, o.key))
 		}
@@ -51,7 +51,7 @@ func (g goRedisClient) pipeline(ctx context.Context, ops []op) error {
 	j := 0
 	for _, o := range ops {
 		if !o.set {
-			if err := checkGet(o.key, gets[j].Val()); err != nil {
+			if err := checkGet(o, gets[j].Val()); err != nil {
 				return fmt.Errorf("%s: %w", nameGoRedis, err)
 			}
 			j++
@@ -62,14 +62,14 @@ func (g goRedisClient) pipeline(ctx context.Context, ops []op) error {
 
 func (g goRedisClient) do(ctx context.Context, o op) error {
 	if o.set {
-		if err := g.c.Set(ctx, o.key, benchValue, 0).Err(); err != nil {
+		if err := g.c.Set(ctx, o.key, o.val(), 0).Err(); err != nil {
 			return fmt.Errorf("%s: %w", nameGoRedis, err)
 		}
 		return nil
 	}
 	v, err := g.c.Get(ctx, o.key).Result()
 	if err == nil {
-		err = checkGet(o.key, v)
+		err = checkGet(o, v)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", nameGoRedis, err)

@@ -36,7 +36,7 @@ func (r redactorClient) pipeline(ctx context.Context, ops []op) error {
 	p := r.c.Pipeline(redactor.WithParallel(r.parallel))
 	for _, o := range ops {
 		if o.set {
-			p.Do("SET", o.key, benchValue)
+			p.Do("SET", o.key, o.val())
 		} else {
 			p.Do("GET", o.key)
 		}
@@ -56,7 +56,7 @@ func (r redactorClient) pipeline(ctx context.Context, ops []op) error {
 func (r redactorClient) do(ctx context.Context, o op) error {
 	var res redactor.Result
 	if o.set {
-		res = r.c.Do(ctx, "SET", o.key, benchValue)
+		res = r.c.Do(ctx, "SET", o.key, o.val())
 	} else {
 		res = r.c.Do(ctx, "GET", o.key)
 	}
@@ -74,7 +74,7 @@ func check(o op, res redactor.Result) error {
 	case o.set && res.Value != "OK":
 		return fmt.Errorf("SET %s: got %#v", o.key, res.Value)
 	case !o.set:
-		return checkGet(o.key, res.Value)
+		return checkGet(o, res.Value)
 	}
 	return nil
 }

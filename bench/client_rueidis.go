@@ -30,7 +30,7 @@ func (u rueidisClient) pipeline(ctx context.Context, ops []op) error {
 	cmds := make(rueidis.Commands, len(ops))
 	for i, o := range ops {
 		if o.set {
-			cmds[i] = u.c.B().Set().Key(o.key).Value(benchValue).Build()
+			cmds[i] = u.c.B().Set().Key(o.key).Value(o.val()).Build()
 		} else {
 			cmds[i] = u.c.B().Get().Key(o.key).Build()
 		}
@@ -46,7 +46,7 @@ func (u rueidisClient) pipeline(ctx context.Context, ops []op) error {
 func (u rueidisClient) do(ctx context.Context, o op) error {
 	var cmd rueidis.Completed
 	if o.set {
-		cmd = u.c.B().Set().Key(o.key).Value(benchValue).Build()
+		cmd = u.c.B().Set().Key(o.key).Value(o.val()).Build()
 	} else {
 		cmd = u.c.B().Get().Key(o.key).Build()
 	}
@@ -60,7 +60,7 @@ func checkRueidis(o op, res rueidis.RedisResult) error {
 		err = fmt.Errorf("SET %s: got %q", o.key, s)
 	}
 	if err == nil && !o.set {
-		err = checkGet(o.key, s)
+		err = checkGet(o, s)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", nameRueidis, err)

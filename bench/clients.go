@@ -6,10 +6,20 @@ import (
 	"fmt"
 )
 
-// op is one command of a workload: SET key benchValue, or GET key.
+// op is one command of a workload: SET key value, or GET key, which must
+// return value. An empty value means benchValue.
 type op struct {
-	set bool
-	key string
+	set   bool
+	key   string
+	value string
+}
+
+// val returns the value the op sets or expects.
+func (o op) val() string {
+	if o.value == "" {
+		return benchValue
+	}
+	return o.value
 }
 
 // benchValue is the value of every key: workloads SET it, GETs expect it
@@ -89,10 +99,14 @@ func (cs *clients) close() error {
 	return errors.Join(errs...)
 }
 
-// checkGet returns an error unless a GET returned benchValue.
-func checkGet(key string, got any) error {
-	if got != benchValue {
-		return fmt.Errorf("GET %s: got %#v, want %q", key, got, benchValue)
+// checkGet returns an error unless a GET of o returned its value.
+func checkGet(o op, got any) error {
+	if s, ok := got.(string); !ok || s != o.val() {
+		shown := fmt.Sprintf("%#v", got)
+		if len(shown) > 80 {
+			shown = shown[:80] + "..."
+		}
+		return fmt.Errorf("GET %s: got %s, want a value of %d bytes", o.key, shown, len(o.val()))
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ type config struct {
 	pipeline  int            // commands per pipeline (latency, throughput, growth by masters)
 	csvPath   string
 	svgPath   string
+	// child, when set, makes this process a child that runs one client
+	// alone (see runAsChild).
+	child *childConfig
 }
 
 // delaySetting is one injected delay: the one-way delay of each proxy,
@@ -34,12 +37,12 @@ func (d delaySetting) of(i int) time.Duration { return d.delays[i%len(d.delays)]
 const unequal = "unequal"
 
 // allWorkloads are the workloads that -workload all runs, in order.
-var allWorkloads = []string{"latency", "throughput", "single", "growth"}
+var allWorkloads = []string{"latency", "throughput", "single", "growth", "mixed", "mixed-heap"}
 
 // parseFlags reads the command line.
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	workload := fs.String("workload", "all", "what to run: latency, throughput, single, growth or all")
+	workload := fs.String("workload", "all", "what to run: "+strings.Join(allWorkloads, ", ")+" or all")
 	delays := fs.String("delays", "0,500us,2ms,"+unequal,
 		"one-way proxy delays of the latency workload, comma separated; "+
 			`"a/b/c" sets one delay per master (cycled); "`+unequal+`" is 500us/1ms/2ms`)
@@ -48,6 +51,9 @@ func parseFlags(args []string) (config, error) {
 	pipeline := fs.Int("pipeline", 100, "commands per pipeline, half SET and half GET")
 	csvPath := fs.String("csv", "", "write one CSV row per measurement to this file")
 	svgPath := fs.String("svg", "", "write the latency chart (SVG) to this file")
+	child := fs.String("child", "", "internal: run this client alone on the mixed workload and print the result")
+	childValues := fs.String("child-values", "", "internal: the child's value variant")
+	childSeeds := fs.String("child-seeds", "", "internal: the child's cluster addresses")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -81,6 +87,10 @@ func parseFlags(args []string) (config, error) {
 	var err error
 	if cfg.delays, err = parseDelays(*delays); err != nil {
 		return config{}, err
+	}
+	if *child != "" {
+		cfg.child = &childConfig{client: *child, variant: *childValues, seeds: strings.Split(*childSeeds, ","),
+			duration: cfg.duration}
 	}
 	return cfg, nil
 }

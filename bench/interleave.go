@@ -75,8 +75,9 @@ type concurrentRun struct {
 	budget     time.Duration // wall time per client
 	slice      time.Duration // length of a turn
 	goroutines int
-	// call makes one call on c and returns the number of commands it ran.
-	call func(ctx context.Context, c client, rng *rand.Rand) (int, error)
+	// call makes one call on c from goroutine g and returns the number of
+	// commands it ran.
+	call func(ctx context.Context, c client, rng *rand.Rand, g int) (int, error)
 }
 
 // run runs the workload on every client and returns one recorder each.
@@ -104,7 +105,7 @@ func (w concurrentRun) turn(ctx context.Context, c client, rec *recorder, seed u
 	defer cancel(nil)
 	parts := make([]recorder, w.goroutines)
 	var wg sync.WaitGroup
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0, alloc0 := time.Now(), cpuTime(), allocated()
 	end := start.Add(w.slice)
 	for g := range parts {
 		wg.Go(func() {
@@ -112,7 +113,7 @@ func (w concurrentRun) turn(ctx context.Context, c client, rec *recorder, seed u
 			rng := rand.New(rand.NewPCG(seed, uint64(g)))
 			for ctx.Err() == nil && time.Now().Before(end) {
 				t0 := time.Now()
-				n, err := w.call(ctx, c, rng)
+				n, err := w.call(ctx, c, rng, g)
 				if err != nil {
 					cancel(err)
 					return
@@ -125,6 +126,7 @@ func (w concurrentRun) turn(ctx context.Context, c client, rec *recorder, seed u
 	wg.Wait()
 	rec.elapsed += time.Since(start)
 	rec.cpu += cpuTime() - cpu0
+	rec.allocated += allocated() - alloc0
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}

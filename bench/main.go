@@ -31,7 +31,11 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = run(ctx, cfg)
+	if cfg.child != nil {
+		err = runAsChild(ctx, *cfg.child)
+	} else {
+		err = run(ctx, cfg)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -80,6 +84,16 @@ func run(ctx context.Context, cfg config) (err error) {
 		}
 		if has("single") {
 			if err := b.single(ctx, e, cs); err != nil {
+				return err
+			}
+		}
+		if has("mixed") {
+			if err := b.mixed(ctx, e, cs); err != nil {
+				return err
+			}
+		}
+		if has("mixed-heap") {
+			if err := b.mixedHeap(ctx, e); err != nil {
 				return err
 			}
 		}

@@ -24,7 +24,28 @@ var (
 	metricP99 = metric{name: "p99", value: func(m measurement) float64 { return float64(m.p99) }, format: fmtDurF}
 	metricOps = metric{name: "ops/s", higher: true, value: measurement.opsPerSec, format: fmtOps}
 	metricCPU = metric{name: "cpu/cmd", value: func(m measurement) float64 { return float64(m.cpuPerCommand()) }, format: fmtDurF}
+	// metricAlloc is the bytes allocated per byte of payload (values sent
+	// and received).
+	metricAlloc = metric{name: "alloc/payload", value: measurement.allocPerPayload,
+		format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
+	metricHeap = metric{name: "peak heap", value: func(m measurement) float64 { return float64(m.peakHeap) },
+		format: func(v float64) string { return fmtBytes(uint64(v)) }}
 )
+
+// fmtBytes formats a byte count.
+func fmtBytes(n uint64) string {
+	switch {
+	case n == 0:
+		return "-"
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2fGB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fMB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0fKB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}
 
 // metricsOf returns the metrics the table shows for a workload.
 func metricsOf(workload string) []metric {
@@ -37,6 +58,10 @@ func metricsOf(workload string) []metric {
 		return []metric{metricOps, metricP99}
 	case "growth":
 		return []metric{metricP50, metricCPU}
+	case "mixed":
+		return []metric{metricOps, metricP99, metricAlloc}
+	case "mixed-heap":
+		return []metric{metricHeap, metricAlloc, metricOps}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"runtime/metrics"
 	"slices"
 	"syscall"
 	"time"
@@ -23,6 +24,19 @@ type measurement struct {
 	elapsed    time.Duration   // wall time this client was measured
 	p50, p99   time.Duration   // per call (pipeline or single command)
 	cpu        time.Duration   // process CPU time while this client ran; 0 if not measured
+	// allocated is the bytes the process allocated while this client ran
+	// (0 if not measured), payload the bytes of the values its commands
+	// sent and received, and peakHeap the most heap its process held
+	// (measured with the client alone in a process of its own).
+	allocated, payload, peakHeap uint64
+}
+
+// allocPerPayload returns the bytes allocated per byte of payload, or 0.
+func (m measurement) allocPerPayload() float64 {
+	if m.payload == 0 {
+		return 0
+	}
+	return float64(m.allocated) / float64(m.payload)
 }
 
 // opsPerSec returns commands completed per second of the client's wall time.
@@ -47,6 +61,8 @@ type recorder struct {
 	commands  int64
 	elapsed   time.Duration
 	cpu       time.Duration
+	allocated uint64
+	payload   uint64
 }
 
 // add merges another recorder's (a goroutine's, a slice's) numbers, except
@@ -54,6 +70,7 @@ type recorder struct {
 func (r *recorder) add(o *recorder) {
 	r.latencies = append(r.latencies, o.latencies...)
 	r.commands += o.commands
+	r.payload += o.payload
 }
 
 // fill copies the recorder's numbers into m.
@@ -62,6 +79,7 @@ func (r *recorder) fill(m *measurement) {
 	m.commands = r.commands
 	m.elapsed = r.elapsed
 	m.cpu = r.cpu
+	m.allocated, m.payload = r.allocated, r.payload
 	m.p50 = percentile(r.latencies, 0.50)
 	m.p99 = percentile(r.latencies, 0.99)
 }
@@ -79,6 +97,13 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 // median returns the median of ds without changing it.
 func median(ds []time.Duration) time.Duration {
 	return percentile(slices.Clone(ds), 0.5)
+}
+
+// allocated returns the bytes the process has allocated on the heap so far.
+func allocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // cpuTime returns the CPU time (user + system) the process has used: all of

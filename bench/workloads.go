@@ -147,7 +147,7 @@ func (b *bench) throughput(ctx context.Context, e *env, cs *clients) error {
 	}
 	run := concurrentRun{
 		budget: b.cfg.duration, slice: concurrentSlice, goroutines: throughputGoroutines,
-		call: func(ctx context.Context, c client, rng *rand.Rand) (int, error) {
+		call: func(ctx context.Context, c client, rng *rand.Rand, _ int) (int, error) {
 			ops := b.pipelineOps(rng, b.cfg.pipeline)
 			return len(ops), c.pipeline(ctx, ops)
 		},
@@ -177,7 +177,7 @@ func (b *bench) single(ctx context.Context, e *env, cs *clients) error {
 	}
 	run := concurrentRun{
 		budget: b.cfg.duration, slice: concurrentSlice, goroutines: singleGoroutines,
-		call: func(ctx context.Context, c client, rng *rand.Rand) (int, error) {
+		call: func(ctx context.Context, c client, rng *rand.Rand, _ int) (int, error) {
 			return 1, c.do(ctx, op{set: rng.IntN(2) == 0, key: b.keys[rng.IntN(len(b.keys))]})
 		},
 	}
