@@ -27,7 +27,6 @@ type Client struct {
 	topology    *actor.PID
 	coordinator *actor.PID
 	workers     *actors.WorkerPool
-	lastSize    pipelineSize
 	routes      atomic.Pointer[topology.Routes]
 	closed      chan struct{}
 	closeOnce   sync.Once
@@ -146,21 +145,6 @@ func (c *Client) setRoutes(r *topology.Routes) {
 			return
 		}
 	}
-}
-
-// pipelineSize remembers how many commands and arguments the last pipeline
-// had, as the starting capacity of the next.
-type pipelineSize struct {
-	v atomic.Uint64 // commands << 32 | arguments, each capped at 1<<20
-}
-
-func (s *pipelineSize) Store(cmds, args int) {
-	s.v.Store(uint64(min(cmds, 1<<20))<<32 | uint64(min(args, 1<<20)))
-}
-
-func (s *pipelineSize) Load() (cmds, args int) {
-	v := s.v.Load()
-	return int(v >> 32), int(v & (1<<32 - 1))
 }
 
 // ActorSystem returns the actor system the client's actors run in, for

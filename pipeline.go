@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/resp"
@@ -21,8 +22,8 @@ type Pipeline struct {
 	mode   actors.Mode
 	tx     bool
 	node   string
-	cmds   [][]string
-	args   []string
+	// q is the queue of commands, taken from the pool on the first Do.
+	q *queue
 }
 
 // PipelineOption changes how one pipeline runs.
@@ -60,21 +61,23 @@ func WithNode(addr string) PipelineOption {
 // Do queues one command: its name, then its arguments. The arguments are
 // copied, so the caller may reuse its slice.
 func (p *Pipeline) Do(cmd string, args ...string) {
-	if p.cmds == nil {
-		// Start with room for a pipeline as big as the client's last one,
-		// so a steady workload never grows (and copies) its buffers.
-		cmds, args := p.client.lastSize.Load()
-		p.cmds = make([][]string, 0, max(cmds, 16))
-		p.args = make([]string, 0, max(args, 64))
+	if p.q == nil {
+		p.q = getQueue()
 	}
-	start := len(p.args)
-	p.args = append(p.args, cmd)
-	p.args = append(p.args, args...)
-	p.cmds = append(p.cmds, p.args[start:len(p.args):len(p.args)])
+	q := p.q
+	start := len(q.args)
+	q.args = append(q.args, cmd)
+	q.args = append(q.args, args...)
+	q.cmds = append(q.cmds, q.args[start:len(q.args):len(q.args)])
 }
 
 // Len returns the number of queued commands.
-func (p *Pipeline) Len() int { return len(p.cmds) }
+func (p *Pipeline) Len() int {
+	if p.q == nil {
+		return 0
+	}
+	return len(p.q.cmds)
+}
 
 // Parallel reports whether Exec sends node batches at once.
 func (p *Pipeline) Parallel() bool { return p.mode == actors.Parallel }
@@ -85,7 +88,7 @@ func (p *Pipeline) Parallel() bool { return p.mode == actors.Parallel }
 // Result. An empty pipeline returns an empty slice without any I/O. Exec
 // empties the pipeline.
 func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
-	if len(p.cmds) == 0 {
+	if p.Len() == 0 {
 		select {
 		case <-p.client.closed:
 			return nil, ErrClosed
@@ -93,12 +96,12 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 			return []Result{}, nil
 		}
 	}
-	p.client.lastSize.Store(len(p.cmds), len(p.args))
-	cmds := p.cmds
+	q := p.q
+	cmds := q.cmds
 	// The queued commands now belong to the Exec: commands still in flight
 	// after a canceled Exec keep reading them, so the pipeline starts
 	// afresh.
-	p.cmds, p.args = nil, nil
+	p.q = nil
 	if p.node != "" && !p.client.isNode(p.node) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownNode, p.node)
 	}
@@ -107,9 +110,51 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	}
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
 	if err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false); err != nil {
+		if e.Err != nil {
+			putQueue(q) // the coordinator answered: nothing reads them
+		}
 		return nil, err
 	}
+	putQueue(q)
 	return e.Results, nil
+}
+
+// queues recycles the queues of finished pipelines: a pipeline takes one
+// that a pipeline of any size left and grows it as it needs, so a steady
+// workload allocates none, and one caller's pipeline never sizes another's
+// beyond what it grew to itself.
+var queues sync.Pool
+
+// queue is a pipeline's commands and the arguments they point into.
+type queue struct {
+	cmds [][]string
+	args []string
+}
+
+// Bounds of a recycled queue: larger ones are left to the GC.
+const (
+	maxPooledCommands  = 16 << 10
+	maxPooledArguments = 64 << 10
+)
+
+// getQueue returns an empty queue.
+func getQueue() *queue {
+	if q, ok := queues.Get().(*queue); ok {
+		return q
+	}
+	return &queue{cmds: make([][]string, 0, 16), args: make([]string, 0, 64)}
+}
+
+// putQueue recycles a queue nothing reads any more, cleared so that it
+// keeps none of the caller's values alive.
+func putQueue(q *queue) {
+	if cap(q.cmds) > maxPooledCommands || cap(q.args) > maxPooledArguments {
+		return
+	}
+	clear(q.cmds)
+	clear(q.args)
+	q.cmds, q.args = q.cmds[:0], q.args[:0]
+	queues.Put(q)
 }
 
 // execTx runs cmds as MULTI, cmds..., EXEC and unpacks EXEC's reply.

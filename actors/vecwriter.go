@@ -9,7 +9,7 @@ import (
 // largeArg is the size from which an argument is written from its own
 // memory, as an iovec of a vectored write, instead of being copied into
 // the write buffer: a large value reaches the socket without another copy.
-const largeArg = 8 << 10
+const largeArg = 1 << 10
 
 // maxKeptScratch bounds the write buffer a connection keeps between writes;
 // a larger one (many small commands in one write) is dropped after it.

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +24,9 @@ type childConfig struct {
 	variant  string
 	seeds    []string
 	duration time.Duration
+	// cpuProfile and memProfile, when set, are where the child writes a
+	// CPU profile and an allocation profile.
+	cpuProfile, memProfile string
 }
 
 // args returns the command line that starts the child.
@@ -84,10 +89,30 @@ func runAsChild(ctx context.Context, cfg childConfig) error {
 		}
 	})
 
+	if cfg.memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(cfg.memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var commands, payload atomic.Uint64
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	start, alloc0 := time.Now(), allocated()
+	start, alloc0, cpu0 := time.Now(), allocated(), cpuTime()
 	var wg sync.WaitGroup
 	for g := range throughputGoroutines {
 		wg.Go(func() {
@@ -104,14 +129,14 @@ func runAsChild(ctx context.Context, cfg childConfig) error {
 		})
 	}
 	wg.Wait()
-	elapsed, alloc := time.Since(start), allocated()-alloc0
+	elapsed, alloc, cpu := time.Since(start), allocated()-alloc0, cpuTime()-cpu0
 	close(stopSampling)
 	sampler.Wait()
 	if err := context.Cause(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	fmt.Printf("%s peak=%d commands=%d payload=%d allocated=%d seconds=%f\n",
-		childResultPrefix, peak.Load(), commands.Load(), payload.Load(), alloc, elapsed.Seconds())
+	fmt.Printf("%s peak=%d commands=%d payload=%d allocated=%d seconds=%f cpu=%d\n",
+		childResultPrefix, peak.Load(), commands.Load(), payload.Load(), alloc, elapsed.Seconds(), cpu)
 	return nil
 }
 
@@ -137,6 +162,10 @@ func parseChildResult(client, out string) (measurement, error) {
 				m.payload, err = strconv.ParseUint(v, 10, 64)
 			case "allocated":
 				m.allocated, err = strconv.ParseUint(v, 10, 64)
+			case "cpu":
+				var ns int64
+				ns, err = strconv.ParseInt(v, 10, 64)
+				m.cpu = time.Duration(ns)
 			case "seconds":
 				var s float64
 				s, err = strconv.ParseFloat(v, 64)

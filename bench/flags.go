@@ -54,6 +54,8 @@ func parseFlags(args []string) (config, error) {
 	child := fs.String("child", "", "internal: run this client alone on the mixed workload and print the result")
 	childValues := fs.String("child-values", "", "internal: the child's value variant")
 	childSeeds := fs.String("child-seeds", "", "internal: the child's cluster addresses")
+	childProfile := fs.String("child-cpuprofile", "", "with -child: write a CPU profile to this file")
+	childMemProfile := fs.String("child-memprofile", "", "with -child: write an allocation profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -90,7 +92,7 @@ func parseFlags(args []string) (config, error) {
 	}
 	if *child != "" {
 		cfg.child = &childConfig{client: *child, variant: *childValues, seeds: strings.Split(*childSeeds, ","),
-			duration: cfg.duration}
+			duration: cfg.duration, cpuProfile: *childProfile, memProfile: *childMemProfile}
 	}
 	return cfg, nil
 }
