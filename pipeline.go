@@ -109,13 +109,18 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 		return p.execTx(ctx, cmds)
 	}
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
-	if err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false); err != nil {
-		if e.Err != nil {
-			putQueue(q) // the coordinator answered: nothing reads them
-		}
+	done := make(chan *actors.Exec, 1)
+	err := p.client.exec(ctx, e, done, false)
+	if len(done) == 0 && err != nil {
+		// The coordinator may still read the commands (or answered with
+		// the pipeline's own error): leave them to the GC.
 		return nil, err
 	}
+	// The coordinator answered: nothing reads the commands any more.
 	putQueue(q)
+	if err != nil {
+		return nil, err
+	}
 	return e.Results, nil
 }
 
