@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,7 +26,11 @@ type Client struct {
 	system      *actor.ActorSystem
 	ownSystem   bool
 	topology    *actor.PID
-	coordinator *actor.PID
+	// coordinators split and gather the pipelines, one per P, each
+	// pipeline handled by one of them in turn, so routing scales with the
+	// cores instead of running on one goroutine for every caller.
+	coordinators []*actor.PID
+	nextCoord    atomic.Uint32
 	workers     *actors.WorkerPool
 	routes      atomic.Pointer[topology.Routes]
 	closed      chan struct{}
@@ -106,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.routes.Store(routes)
-	c.coordinator = c.system.Root.SpawnPrefix(actors.CoordinatorProps(actors.CoordinatorConfig{
+	props := actors.CoordinatorProps(actors.CoordinatorConfig{
 		Topology:     c.topology,
 		Routes:       routes,
 		MaxRedirects: cfg.MaxRedirects,
@@ -114,7 +119,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		RetryUnsafe:  cfg.RetryUnsafe,
 		Dispatcher:   c.workers,
 		OnRoutes:     c.setRoutes,
-	}), "redactor-coordinator")
+	})
+	for range runtime.GOMAXPROCS(0) {
+		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))
+	}
 	return c, nil
 }
 
@@ -229,7 +237,7 @@ func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exe
 		return ErrClosed
 	default:
 	}
-	c.system.Root.Send(c.coordinator, e)
+	c.system.Root.Send(c.coordinatorFor(), e)
 	select {
 	case <-done:
 		return e.Err
@@ -285,12 +293,17 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// stopActors stops the coordinator and the topology actor (whose children,
-// the node actors, stop with it), then the actor system if it is the
-// client's own.
+// coordinatorFor returns the coordinator of the next pipeline, in turn.
+func (c *Client) coordinatorFor() *actor.PID {
+	return c.coordinators[int(c.nextCoord.Add(1))%len(c.coordinators)]
+}
+
+// stopActors stops the coordinators and the topology actor (whose
+// children, the node actors, stop with it), then the actor system if it is
+// the client's own.
 func (c *Client) stopActors() {
-	if c.coordinator != nil {
-		_ = c.system.Root.StopFuture(c.coordinator).Wait()
+	for _, pid := range c.coordinators {
+		_ = c.system.Root.StopFuture(pid).Wait()
 	}
 	_ = c.system.Root.StopFuture(c.topology).Wait()
 	if c.ownSystem {

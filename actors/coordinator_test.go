@@ -63,7 +63,7 @@ func (n *fakeNode) Receive(ctx actor.Context) {
 }
 
 // loadCommandTable reads the command table recorded from redis-server 7.0.
-func loadCommandTable(t *testing.T) *resp.CommandTable {
+func loadCommandTable(t testing.TB) *resp.CommandTable {
 	t.Helper()
 	data, err := os.ReadFile("../resp/testdata/command-7.0.json")
 	require.NoError(t, err)

@@ -109,6 +109,19 @@ type CommandInfo struct {
 // COMMAND. It is immutable, so it is safe for concurrent reads.
 type CommandTable struct {
 	commands map[string]*CommandInfo // by lower-case name
+	// exact holds every command under its lower-case and its upper-case
+	// name, the spellings callers use, found without folding.
+	exact map[string]*CommandInfo
+}
+
+// index builds t.exact from t.commands.
+func (t *CommandTable) index() *CommandTable {
+	t.exact = make(map[string]*CommandInfo, 2*len(t.commands))
+	for name, info := range t.commands {
+		t.exact[name] = info
+		t.exact[strings.ToUpper(name)] = info
+	}
+	return t
 }
 
 // ParseCommandTable parses a decoded COMMAND reply: an array of command
@@ -130,7 +143,7 @@ func ParseCommandTable(reply any) (*CommandTable, error) {
 		}
 		t.commands[info.Name] = info
 	}
-	return t, nil
+	return t.index(), nil
 }
 
 // parseCommandInfo parses one COMMAND entry; container is the name of the
@@ -229,9 +242,11 @@ func (t *CommandTable) Lookup(args []string) (*CommandInfo, bool) {
 	if t == nil || len(args) == 0 {
 		return nil, false
 	}
-	info := lookupFold(t.commands, args[0])
+	info := t.exact[args[0]]
 	if info == nil {
-		return nil, false
+		if info = lookupFold(t.commands, args[0]); info == nil {
+			return nil, false
+		}
 	}
 	if info.subcommands != nil && len(args) > 1 {
 		if sub := lookupFold(info.subcommands, args[1]); sub != nil {

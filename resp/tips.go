@@ -208,5 +208,5 @@ func (t *CommandTable) WithPolicies(policies map[string]Policy) *CommandTable {
 		c.subcommands[sub] = &s
 		next.commands[container] = &c
 	}
-	return next
+	return next.index()
 }

@@ -5,10 +5,13 @@ import "strings"
 // SlotCount is the number of hash slots in a Redis Cluster.
 const SlotCount = 16384
 
-// crc16Table is the lookup table of CRC16/XMODEM (polynomial 0x1021, initial
-// value 0), the checksum Redis Cluster hashes keys with.
-var crc16Table = func() (t [256]uint16) {
-	for i := range t {
+// crc16Tables are the lookup tables of CRC16/XMODEM (polynomial 0x1021,
+// initial value 0), the checksum Redis Cluster hashes keys with, for
+// slicing by 4: crc16Tables[0] is the classic byte table, and
+// crc16Tables[k][x] is the checksum of byte x followed by k zero bytes, so
+// that four bytes are folded in with four independent lookups.
+var crc16Tables = func() (t [4][256]uint16) {
+	for i := range t[0] {
 		crc := uint16(i) << 8
 		for range 8 {
 			if crc&0x8000 != 0 {
@@ -17,16 +20,27 @@ var crc16Table = func() (t [256]uint16) {
 				crc <<= 1
 			}
 		}
-		t[i] = crc
+		t[0][i] = crc
+	}
+	for k := 1; k < 4; k++ {
+		for i := range t[k] {
+			prev := t[k-1][i]
+			t[k][i] = prev<<8 ^ t[0][prev>>8]
+		}
 	}
 	return t
 }()
 
 // CRC16 returns the CRC16/XMODEM checksum of s.
 func CRC16(s string) uint16 {
+	t := &crc16Tables
 	var crc uint16
+	for len(s) >= 4 {
+		crc = t[3][byte(crc>>8)^s[0]] ^ t[2][byte(crc)^s[1]] ^ t[1][s[2]] ^ t[0][s[3]]
+		s = s[4:]
+	}
 	for i := 0; i < len(s); i++ {
-		crc = crc<<8 ^ crc16Table[byte(crc>>8)^s[i]]
+		crc = crc<<8 ^ t[0][byte(crc>>8)^s[i]]
 	}
 	return crc
 }
