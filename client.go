@@ -22,19 +22,19 @@ import (
 // Client is a Redis Cluster client. It is safe for concurrent use. Create it
 // with New and release it with Close.
 type Client struct {
-	cfg         Config
-	system      *actor.ActorSystem
-	ownSystem   bool
-	topology    *actor.PID
+	cfg       Config
+	system    *actor.ActorSystem
+	ownSystem bool
+	topology  *actor.PID
 	// coordinators split and gather the pipelines, one per P, each
 	// pipeline handled by one of them in turn, so routing scales with the
 	// cores instead of running on one goroutine for every caller.
 	coordinators []*actor.PID
 	nextCoord    atomic.Uint32
-	workers     *actors.WorkerPool
-	routes      atomic.Pointer[topology.Routes]
-	closed      chan struct{}
-	closeOnce   sync.Once
+	workers      *actors.WorkerPool
+	routes       atomic.Pointer[topology.Routes]
+	closed       chan struct{}
+	closeOnce    sync.Once
 
 	// closers are run by Close before the actors stop: subscriptions,
 	// dedicated connection pools.
