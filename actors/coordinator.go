@@ -36,6 +36,9 @@ type CoordinatorConfig struct {
 	// OnRoutes, when set, is called on the coordinator's goroutine with
 	// every Routes it starts to route by.
 	OnRoutes func(*topology.Routes)
+	// Registry, when set (shared with the node actors' NodeConfig), lets
+	// the coordinator hand batches straight to open connections.
+	Registry *Registry
 }
 
 func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
@@ -83,6 +86,8 @@ type coordinator struct {
 	lastReload time.Time
 	// timers are the pending retry timers, stopped with the actor.
 	timers map[*Exec]*time.Timer
+	// handles caches the Registry's node handles.
+	handles map[*actor.PID]*nodeHandle
 }
 
 var _ actor.Actor = (*coordinator)(nil)
@@ -94,6 +99,7 @@ func (c *coordinator) Receive(ctx actor.Context) {
 		c.start(ctx, msg)
 	case *batchDone:
 		c.batchDone(ctx, msg.batch)
+
 	case *retryDue:
 		c.retryDue(ctx, msg.exec)
 	case *topology.Routes:
@@ -204,7 +210,7 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 	b := &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
 		version: routes.Version, idx: firstOnly, coordinator: ctx.Self()}
 	e.pending++
-	ctx.Send(b.node, b)
+	c.deliver(ctx, b)
 }
 
 // dispatch sends batches: all at once in Parallel mode; in Serial mode it
@@ -219,7 +225,7 @@ func (c *coordinator) dispatch(ctx actor.Context, e *Exec, batches []*nodeBatch)
 	}
 	e.pending += len(batches)
 	for _, b := range batches {
-		ctx.Send(b.node, b)
+		c.deliver(ctx, b)
 	}
 }
 
@@ -236,7 +242,7 @@ func (c *coordinator) sendNext(ctx actor.Context, e *Exec) {
 			continue
 		}
 		e.pending++
-		ctx.Send(b.node, b)
+		c.deliver(ctx, b)
 		return
 	}
 }
@@ -250,7 +256,7 @@ func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
 	if b.next != nil {
 		// The node's next batch, after a dedicated one (Parallel mode).
 		e.pending++
-		ctx.Send(b.next.node, b.next)
+		c.deliver(ctx, b.next)
 	}
 	if e.pending == 0 {
 		c.sendNext(ctx, e)

@@ -66,11 +66,12 @@ type Exec struct {
 	// commands' own errors are in Results.
 	Err error
 
-	sender   *actor.PID
-	started  time.Time
-	pending  int          // batches sent and not yet done
-	queue    []*nodeBatch // batches not yet sent (Serial mode)
-	attempts []uint8      // per command: times it was re-sent (nil until one is)
+	sender     *actor.PID
+	started    time.Time
+	dispatched bool         // batches were sent: only the first dispatch may be simple
+	pending    int          // batches sent and not yet done
+	queue      []*nodeBatch // batches not yet sent (Serial mode)
+	attempts   []uint8      // per command: times it was re-sent (nil until one is)
 	// Commands to re-send once the coordinator has newer Routes (MOVED, or an
 	// ASK to a node without an actor yet), and after a backoff.
 	awaitingRoutes []int

@@ -30,6 +30,9 @@ type NodeConfig struct {
 	// Dispatcher runs the node actor's mailbox; nil means protoactor's
 	// default (a goroutine per run).
 	Dispatcher actor.Dispatcher
+	// Registry, when set (shared with the coordinators' config), is where
+	// the actor publishes its open connection.
+	Registry *Registry
 	// ReadTimeout bounds the silence while replies are due (no byte for
 	// that long): the node is then taken for dead. Commands that may block
 	// get their own timeout on top of it. Zero means no limit.
@@ -70,6 +73,8 @@ func NodeProps(cfg NodeConfig) *actor.Props {
 type nodeActor struct {
 	cfg  NodeConfig
 	conn *pipeConn
+	// handle publishes conn to the coordinators (nil without a Registry).
+	handle *nodeHandle
 	// dedicated are the connections of its own for commands that may
 	// block, made on first use.
 	dedicated *wire.Pool
@@ -95,9 +100,13 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *nodeBatch:
 		n.send(ctx, msg)
+	case *actor.Started:
+		if n.cfg.Registry != nil {
+			n.handle = n.cfg.Registry.handle(ctx.Self().Id)
+		}
 	case *connBroken:
 		if msg.conn == n.conn {
-			n.conn = nil
+			n.setConn(nil)
 			if !msg.quiet {
 				n.crash(ctx, msg.err)
 			}
@@ -117,6 +126,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	case *actor.Restarting:
 		if n.conn != nil {
 			n.conn.shut(false)
+			n.setConn(nil)
 		}
 		// The restarted actor starts with a pool of its own.
 		if n.dedicated != nil {
@@ -131,8 +141,21 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		// Batches already written keep their replies: the connection
 		// closes once they are in (or DrainTimeout passed).
 		if n.conn != nil {
-			n.conn.close(n.cfg.DrainTimeout)
+			conn := n.conn
+			n.setConn(nil)
+			conn.close(n.cfg.DrainTimeout)
 		}
+		if n.cfg.Registry != nil {
+			n.cfg.Registry.forget(ctx.Self().Id)
+		}
+	}
+}
+
+// setConn makes conn the node's connection, also for the coordinators.
+func (n *nodeActor) setConn(conn *pipeConn) {
+	n.conn = conn
+	if n.handle != nil {
+		n.handle.conn.Store(conn)
 	}
 }
 
@@ -153,7 +176,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 	if n.conn != nil && n.conn.send(b) {
 		return
 	}
-	n.conn = nil // closed since: dial afresh
+	n.setConn(nil) // closed since: dial afresh
 	{
 		if err := n.connect(ctx, execCtx); err != nil {
 			if execCtx.Err() != nil {
@@ -215,7 +238,7 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n.conn = conn
+	n.setConn(conn)
 	ctx.ActorSystem().EventStream.Publish(&topology.NodeUp{Addr: n.cfg.Addr})
 	return nil
 }
