@@ -204,6 +204,7 @@ func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 	command := append(append(call.command[0][:0], cmd), args...)
 	call.command[0] = command
 	call.exec.Commands, call.exec.Results = call.command[:], call.result[:0]
+	call.exec.Preroute(c.routes.Load(), call.shard[:0])
 	if err := c.exec(ctx, &call.exec, call.done, c.mayBlock(call.command[:])); err != nil {
 		// The coordinator may still hold the call: leave it to the GC.
 		return Result{Err: err}
@@ -221,6 +222,7 @@ type doCall struct {
 	exec    actors.Exec
 	command [1][]string
 	result  [1]actors.Result
+	shard   [1]int32
 	done    chan *actors.Exec
 }
 

@@ -109,6 +109,8 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 		return p.execTx(ctx, cmds)
 	}
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
+	// Route on this goroutine, so the coordinators only lay out batches.
+	q.shards = e.Preroute(p.client.routes.Load(), q.shards)
 	done := make(chan *actors.Exec, 1)
 	err := p.client.exec(ctx, e, done, false)
 	if len(done) == 0 && err != nil {
@@ -134,6 +136,8 @@ var queues sync.Pool
 type queue struct {
 	cmds [][]string
 	args []string
+	// shards is room for the shard of each command (Exec.Preroute).
+	shards []int32
 }
 
 // Bounds of a recycled queue: larger ones are left to the GC.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -135,7 +136,8 @@ func (c *coordinator) Receive(ctx actor.Context) {
 
 // start routes every command of e and sends the node batches.
 func (c *coordinator) start(ctx actor.Context, e *Exec) {
-	*e = Exec{Ctx: e.Ctx, Commands: e.Commands, Mode: e.Mode, Node: e.Node, Done: e.Done, Results: e.Results}
+	*e = Exec{Ctx: e.Ctx, Commands: e.Commands, Mode: e.Mode, Node: e.Node, Done: e.Done, Results: e.Results,
+		pre: e.pre, preVersion: e.preVersion}
 	e.sender = ctx.Sender()
 	e.started = time.Now()
 	n := len(e.Commands)
@@ -196,7 +198,16 @@ var firstOnly = []int{0}
 // without building the per-node grouping.
 func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 	routes := c.routes
-	shard, info, err := c.shardOf(routes, e.Commands[0])
+	var (
+		shard int
+		info  *resp.CommandInfo
+		err   error
+	)
+	if pre := e.prerouted(routes, nil); pre != nil {
+		shard = int(pre[0])
+	} else {
+		shard, info, err = c.shardOf(routes, e.Commands[0])
+	}
 	if err != nil || special(info) {
 		// Records the error, retrying an unserved slot; or routes what
 		// needs more than keys.
@@ -313,12 +324,22 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 	c.targets = targets
 	counts := make([]int, len(routes.Nodes))
 	current, nLeading := -1, 0
+	pre := e.prerouted(routes, idx)
 	for j := range n {
 		i := at(j)
 		if i >= len(e.Commands) {
 			return c.groupSpecial(ctx, e, idx)
 		}
-		shard, info, err := c.shardOf(routes, e.Commands[i])
+		var (
+			shard int
+			info  *resp.CommandInfo
+			err   error
+		)
+		if pre != nil {
+			shard = int(pre[i])
+		} else {
+			shard, info, err = c.shardOf(routes, e.Commands[i])
+		}
 		switch {
 		case special(info):
 			return c.groupSpecial(ctx, e, idx)

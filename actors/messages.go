@@ -92,6 +92,11 @@ type Exec struct {
 	fans []fan
 	// tx are the MULTI ... EXEC blocks, in queue order.
 	tx []txBlock
+
+	// pre is the shard of each command, found by Preroute with the Routes
+	// of preVersion (-1: keyless).
+	pre        []int32
+	preVersion uint64
 }
 
 // addrKey is where a command sent by address goes: the node, and whether

@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
-	"sync/atomic"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -98,31 +96,57 @@ func BenchmarkShardOf(b *testing.B) {
 	}
 }
 
-// BenchmarkRouting runs pipelines of 100 commands from parallel callers
-// through a pool of coordinators, one per P, each pipeline taken by the
-// next in turn (as redactor.Client does), to in-memory nodes; run it with
-// -cpu 1,2 to see how it scales. It reports commands per second.
+// BenchmarkRouting runs pipelines of 100 commands from parallel callers,
+// routed on the callers' goroutines (Exec.Preroute, as redactor.Client
+// does), through the coordinator to in-memory nodes; run it with -cpu 1,2
+// to see how it scales. It reports commands per second.
 func BenchmarkRouting(b *testing.B) {
 	system := quietSystem()
 	defer system.Shutdown()
 	routes := benchRoutes(b, system)
 	workers := NewWorkerPool(300, 64)
 	defer workers.Close()
-	var coords []*actor.PID
-	for range runtime.GOMAXPROCS(0) {
-		coords = append(coords, system.Root.Spawn(CoordinatorProps(CoordinatorConfig{Routes: routes, Dispatcher: workers})))
-	}
-	var next atomic.Uint32
+	coord := system.Root.Spawn(CoordinatorProps(CoordinatorConfig{Routes: routes, Dispatcher: workers}))
 	cmds := benchCommands(100)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		done := make(chan *Exec, 1)
 		e := &Exec{}
+		var shards []int32
 		for pb.Next() {
 			*e = Exec{Commands: cmds, Done: done, Results: e.Results}
-			system.Root.Send(coords[int(next.Add(1))%len(coords)], e)
+			shards = e.Preroute(routes, shards)
+			system.Root.Send(coord, e)
 			<-done
 		}
 	})
 	b.ReportMetric(float64(b.N*len(cmds))/b.Elapsed().Seconds(), "commands/s")
 }
+
+// BenchmarkGroupPrerouted is the coordinator's own per-command cost for a
+// prerouted pipeline of 100 commands: laying out its batches.
+func BenchmarkGroupPrerouted(b *testing.B) {
+	system := quietSystem()
+	defer system.Shutdown()
+	routes := benchRoutes(b, system)
+	cmds := benchCommands(100)
+	e := &Exec{Commands: cmds, Results: make([]Result, len(cmds))}
+	e.Preroute(routes, nil)
+	c := &coordinator{routes: routes}
+	self := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+	ctx := &selfContext{self: self}
+	b.ResetTimer()
+	for range b.N {
+		c.group(ctx, e, nil)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cmds)), "ns/command")
+}
+
+// selfContext is an actor.Context that knows only Self, all the fast path
+// of group asks of it.
+type selfContext struct {
+	actor.Context
+	self *actor.PID
+}
+
+func (c *selfContext) Self() *actor.PID { return c.self }

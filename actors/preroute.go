@@ -1,0 +1,65 @@
+package actors
+
+import (
+	"github.com/redactor-go/redactor/topology"
+)
+
+// Preroute finds, on the caller's goroutine, the master of every command of
+// e by routes, so that the coordinator only lays out the batches: the
+// per-command work of routing (the command table, the keys, CRC16) then
+// runs on the callers' goroutines, in parallel, instead of on the
+// coordinator's. It is optional. It does nothing for an Exec with a command
+// that needs more than its keys (a transaction, a blocking or fanned-out
+// command, an error), and the coordinator routes again when its Routes are
+// newer. dst is reused for the result when it has room; Preroute returns
+// it for the next call.
+func (e *Exec) Preroute(routes *topology.Routes, dst []int32) []int32 {
+	e.pre, e.preVersion = nil, 0
+	if routes == nil || e.Node != "" {
+		return dst
+	}
+	shards := dst[:0]
+	var scratch [8]int
+	for _, args := range e.Commands {
+		shard, ok := preroute(routes, args, scratch[:0])
+		if !ok {
+			return shards
+		}
+		shards = append(shards, int32(shard))
+	}
+	e.pre, e.preVersion = shards, routes.Version
+	return shards
+}
+
+// preroute returns the shard of a plain command's keys, -1 for a keyless
+// one, or false when the coordinator must route it.
+func preroute(routes *topology.Routes, args []string, scratch []int) (int, bool) {
+	if len(args) == 0 || args[0] == "" {
+		return 0, false
+	}
+	info, known := routes.Commands.Lookup(args)
+	if !known || special(info) {
+		return 0, false
+	}
+	keys := info.KeyPositions(args, scratch)
+	if len(keys) == 0 {
+		return -1, true
+	}
+	slot := topology.Slot(args[keys[0]])
+	for _, k := range keys[1:] {
+		if topology.Slot(args[k]) != slot {
+			return 0, false
+		}
+	}
+	shard, ok := routes.Map.ShardIndex(slot)
+	return shard, ok
+}
+
+// prerouted returns the shards Preroute found, when they are by routes and
+// for every command (idx nil).
+func (e *Exec) prerouted(routes *topology.Routes, idx []int) []int32 {
+	if idx != nil || e.pre == nil || e.preVersion != routes.Version || len(e.pre) != len(e.Commands) {
+		return nil
+	}
+	return e.pre
+}
