@@ -66,3 +66,12 @@ func (b *nodeBatch) doneMsg() *batchDone {
 	b.done.batch = b
 	return &b.done
 }
+
+// argBytes returns the size of a command's arguments.
+func argBytes(args []string) int {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	return n
+}

@@ -219,7 +219,7 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 		c.next++
 	}
 	b := &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
-		version: routes.Version, idx: firstOnly, coordinator: ctx.Self()}
+		version: routes.Version, idx: firstOnly, coordinator: ctx.Self(), bytes: argBytes(e.Commands[0])}
 	e.pending++
 	c.deliver(ctx, b)
 }
@@ -418,6 +418,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 			batches = append(batches, b)
 		}
 		b.idx = append(b.idx, at(j))
+		b.bytes += argBytes(e.Commands[at(j)])
 	}
 	if unserved {
 		ctx.Send(c.cfg.Topology, &topology.Refresh{})

@@ -19,9 +19,9 @@ type Registry struct {
 // NewRegistry returns an empty Registry.
 func NewRegistry() *Registry { return &Registry{} }
 
-// nodeHandle is what a node actor shares: its open connection, if any.
+// nodeHandle is what a node actor shares: its open connections, by lane.
 type nodeHandle struct {
-	conn atomic.Pointer[pipeConn]
+	lanes [laneCount]atomic.Pointer[pipeConn]
 }
 
 // handle returns the handle of the node actor id, made on first use; it
@@ -49,7 +49,7 @@ func (c *coordinator) deliver(ctx actor.Context, b *nodeBatch) {
 			}
 			c.handles[b.node] = h
 		}
-		if conn := h.conn.Load(); conn != nil && b.exec.ctx().Err() == nil && conn.send(b) {
+		if conn := h.lanes[laneOf(b)].Load(); conn != nil && b.exec.ctx().Err() == nil && conn.send(b) {
 			return
 		}
 	}

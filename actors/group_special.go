@@ -62,6 +62,7 @@ func (g *chains) add(pid *actor.PID, addr string, i int) *nodeBatch {
 		b = g.newBatch(ch, pid, addr)
 	}
 	b.idx = append(b.idx, i)
+	b.bytes += argBytes(g.e.command(i))
 	return b
 }
 

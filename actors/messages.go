@@ -144,6 +144,8 @@ type nodeBatch struct {
 	idx []int
 	// replied counts the replies read so far.
 	replied int
+	// bytes is the size of the batch's arguments (see laneOf).
+	bytes int
 	// coordinator is told when the batch is done.
 	coordinator *actor.PID
 	// asking sends each command after ASKING (an ASK redirect).

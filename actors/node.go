@@ -71,9 +71,12 @@ func NodeProps(cfg NodeConfig) *actor.Props {
 // with one write; the connection's reader goroutine reads the replies while
 // the actor goes on writing.
 type nodeActor struct {
-	cfg  NodeConfig
-	conn *pipeConn
-	// handle publishes conn to the coordinators (nil without a Registry).
+	cfg NodeConfig
+	// lanes are the node's pipelined connections: the shared one, and one
+	// for large batches (see laneOf), each dialed on first use.
+	lanes [laneCount]*pipeConn
+	// handle publishes the lanes to the coordinators (nil without a
+	// Registry).
 	handle *nodeHandle
 	// dedicated are the connections of its own for commands that may
 	// block, made on first use.
@@ -105,8 +108,11 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.handle = n.cfg.Registry.handle(ctx.Self().Id)
 		}
 	case *connBroken:
-		if msg.conn == n.conn {
-			n.setConn(nil)
+		for lane, conn := range n.lanes {
+			if msg.conn != conn {
+				continue
+			}
+			n.setConn(lane, nil)
 			if !msg.quiet {
 				n.crash(ctx, msg.err)
 			}
@@ -124,9 +130,11 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.send(ctx, b)
 		}
 	case *actor.Restarting:
-		if n.conn != nil {
-			n.conn.shut(false)
-			n.setConn(nil)
+		for lane, conn := range n.lanes {
+			if conn != nil {
+				conn.shut(false)
+				n.setConn(lane, nil)
+			}
 		}
 		// The restarted actor starts with a pool of its own.
 		if n.dedicated != nil {
@@ -138,12 +146,13 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		if n.dedicated != nil {
 			n.dedicated.Close()
 		}
-		// Batches already written keep their replies: the connection
+		// Batches already written keep their replies: a connection
 		// closes once they are in (or DrainTimeout passed).
-		if n.conn != nil {
-			conn := n.conn
-			n.setConn(nil)
-			conn.close(n.cfg.DrainTimeout)
+		for lane, conn := range n.lanes {
+			if conn != nil {
+				n.setConn(lane, nil)
+				conn.close(n.cfg.DrainTimeout)
+			}
 		}
 		if n.cfg.Registry != nil {
 			n.cfg.Registry.forget(ctx.Self().Id)
@@ -151,11 +160,12 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	}
 }
 
-// setConn makes conn the node's connection, also for the coordinators.
-func (n *nodeActor) setConn(conn *pipeConn) {
-	n.conn = conn
+// setConn makes conn the node's connection of lane, also for the
+// coordinators.
+func (n *nodeActor) setConn(lane int, conn *pipeConn) {
+	n.lanes[lane] = conn
 	if n.handle != nil {
-		n.handle.conn.Store(conn)
+		n.handle.lanes[lane].Store(conn)
 	}
 }
 
@@ -173,12 +183,13 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 		n.sendDedicated(ctx, b)
 		return
 	}
-	if n.conn != nil && n.conn.send(b) {
+	lane := laneOf(b)
+	if conn := n.lanes[lane]; conn != nil && conn.send(b) {
 		return
 	}
-	n.setConn(nil) // closed since: dial afresh
+	n.setConn(lane, nil) // closed since: dial afresh
 	{
-		if err := n.connect(ctx, execCtx); err != nil {
+		if err := n.connect(ctx, execCtx, lane); err != nil {
 			if execCtx.Err() != nil {
 				err = execCtx.Err() // the caller gave up; the node may be fine
 			} else {
@@ -189,7 +200,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 			return
 		}
 	}
-	if !n.conn.send(b) {
+	if !n.lanes[lane].send(b) {
 		b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNotSent, n.cfg.Addr, net.ErrClosed))
 		ctx.Send(b.coordinator, b.doneMsg())
 	}
@@ -205,11 +216,11 @@ const (
 // connect dials the node and starts the connection's writer and reader. A
 // failed dial is reported to the parent (topology.NodeDown), and dialing
 // again waits for the dial backoff.
-func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
+func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context, lane int) error {
 	if time.Now().Before(n.downUntil) {
 		return n.dialErr
 	}
-	err := n.dial(ctx, dialCtx)
+	err := n.dial(ctx, dialCtx, lane)
 	switch {
 	case err == nil:
 		n.dialBackoff, n.dialErr = 0, nil
@@ -221,8 +232,8 @@ func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context) error {
 	return err
 }
 
-// dial opens the connection.
-func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context) error {
+// dial opens the connection of lane.
+func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
 	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr,
 		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout},
@@ -238,8 +249,10 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n.setConn(conn)
-	ctx.ActorSystem().EventStream.Publish(&topology.NodeUp{Addr: n.cfg.Addr})
+	n.setConn(lane, conn)
+	if lane == sharedLane {
+		ctx.ActorSystem().EventStream.Publish(&topology.NodeUp{Addr: n.cfg.Addr})
+	}
 	return nil
 }
 

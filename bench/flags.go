@@ -37,7 +37,7 @@ func (d delaySetting) of(i int) time.Duration { return d.delays[i%len(d.delays)]
 const unequal = "unequal"
 
 // allWorkloads are the workloads that -workload all runs, in order.
-var allWorkloads = []string{"latency", "throughput", "single", "growth", "mixed", "mixed-heap"}
+var allWorkloads = []string{"latency", "throughput", "single", "growth", "mixed", "mixed-heap", "hol"}
 
 // parseFlags reads the command line.
 func parseFlags(args []string) (config, error) {

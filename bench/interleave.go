@@ -78,6 +78,9 @@ type concurrentRun struct {
 	// call makes one call on c from goroutine g and returns the number of
 	// commands it ran.
 	call func(ctx context.Context, c client, rng *rand.Rand, g int) (int, error)
+	// beside, when set, runs in a loop on a goroutine of its own during
+	// each turn, untimed (the head-of-line workload's writer).
+	beside func(ctx context.Context, c client) error
 }
 
 // run runs the workload on every client and returns one recorder each.
@@ -107,6 +110,11 @@ func (w concurrentRun) turn(ctx context.Context, c client, rec *recorder, seed u
 	var wg sync.WaitGroup
 	start, cpu0, alloc0 := time.Now(), cpuTime(), allocated()
 	end := start.Add(w.slice)
+	stopBeside := make(chan struct{})
+	waitBeside := func() error { return nil }
+	if w.beside != nil {
+		waitBeside = besideLoop(ctx, stopBeside, func(ctx context.Context) error { return w.beside(ctx, c) })
+	}
 	for g := range parts {
 		wg.Go(func() {
 			part := &parts[g]
@@ -124,6 +132,10 @@ func (w concurrentRun) turn(ctx context.Context, c client, rec *recorder, seed u
 		})
 	}
 	wg.Wait()
+	close(stopBeside)
+	if err := waitBeside(); err != nil {
+		cancel(err)
+	}
 	rec.elapsed += time.Since(start)
 	rec.cpu += cpuTime() - cpu0
 	rec.allocated += allocated() - alloc0

@@ -92,6 +92,11 @@ func run(ctx context.Context, cfg config) (err error) {
 				return err
 			}
 		}
+		if has("hol") {
+			if err := b.hol(ctx, e, cs); err != nil {
+				return err
+			}
+		}
 		if has("mixed-heap") {
 			if err := b.mixedHeap(ctx, e); err != nil {
 				return err

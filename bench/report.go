@@ -62,6 +62,8 @@ func metricsOf(workload string) []metric {
 		return []metric{metricOps, metricP99, metricAlloc}
 	case "mixed-heap":
 		return []metric{metricHeap, metricAlloc, metricOps}
+	case "hol":
+		return []metric{metricP50, metricP99}
 	}
 	return nil
 }
