@@ -7,19 +7,42 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// goRedisClient is a go-redis v9 ClusterClient with default options.
+// goRedisClient is a go-redis v9 ClusterClient: with default options, or
+// tuned as a Go team that tunes it would (a larger pool, and single
+// commands through its automatic pipelining, ap).
 type goRedisClient struct {
-	c *redis.ClusterClient
+	c  *redis.ClusterClient
+	ap *redis.AutoPipeliner // tuned only
 }
 
 var _ client = goRedisClient{}
+
+// goRedisTunedPoolSize is the tuned client's connections per node (the
+// default is 10 per CPU).
+const goRedisTunedPoolSize = 64
 
 // newGoRedis creates a go-redis cluster client; it connects lazily.
 func newGoRedis(seeds []string) *redis.ClusterClient {
 	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: seeds})
 }
 
-func (goRedisClient) name() string { return nameGoRedis }
+// newGoRedisTuned creates the tuned go-redis client.
+func newGoRedisTuned(seeds []string) (goRedisClient, error) {
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: seeds, PoolSize: goRedisTunedPoolSize})
+	ap, err := c.AutoPipeline()
+	if err != nil {
+		c.Close()
+		return goRedisClient{}, fmt.Errorf("%s: %w", nameGoRedisTuned, err)
+	}
+	return goRedisClient{c: c, ap: ap}, nil
+}
+
+func (g goRedisClient) name() string {
+	if g.ap != nil {
+		return nameGoRedisTuned
+	}
+	return nameGoRedis
+}
 
 func (g goRedisClient) pipeline(ctx context.Context, ops []op) error {
 	pipe := g.c.Pipeline()
@@ -36,15 +59,15 @@ func (g goRedisClient) pipeline(ctx context.Context, ops []op) error {
 		// Exec returns the first command's error; find which.
 		for _, c := range cmds {
 			if c.Err() != nil {
-				return fmt.Errorf("%s: %v: %w", nameGoRedis, c.Args(), c.Err())
+				return fmt.Errorf("%s: %v: %w", g.name(), c.Args(), c.Err())
 			}
 		}
-		return fmt.Errorf("%s: %w", nameGoRedis, err)
+		return fmt.Errorf("%s: %w", g.name(), err)
 	}
 	for i, c := range cmds {
 		if ops[i].set {
 			if v := c.(*redis.StatusCmd).Val(); v != "OK" {
-				return fmt.Errorf("%s: SET %s: got %q", nameGoRedis, ops[i].key, v)
+				return fmt.Errorf("%s: SET %s: got %q", g.name(), ops[i].key, v)
 			}
 		}
 	}
@@ -52,7 +75,7 @@ func (g goRedisClient) pipeline(ctx context.Context, ops []op) error {
 	for _, o := range ops {
 		if !o.set {
 			if err := checkGet(o, gets[j].Val()); err != nil {
-				return fmt.Errorf("%s: %w", nameGoRedis, err)
+				return fmt.Errorf("%s: %w", g.name(), err)
 			}
 			j++
 		}
@@ -61,18 +84,22 @@ func (g goRedisClient) pipeline(ctx context.Context, ops []op) error {
 }
 
 func (g goRedisClient) do(ctx context.Context, o op) error {
+	var cmds redis.Cmdable = g.c
+	if g.ap != nil {
+		cmds = g.ap
+	}
 	if o.set {
-		if err := g.c.Set(ctx, o.key, o.val(), 0).Err(); err != nil {
-			return fmt.Errorf("%s: %w", nameGoRedis, err)
+		if err := cmds.Set(ctx, o.key, o.val(), 0).Err(); err != nil {
+			return fmt.Errorf("%s: %w", g.name(), err)
 		}
 		return nil
 	}
-	v, err := g.c.Get(ctx, o.key).Result()
+	v, err := cmds.Get(ctx, o.key).Result()
 	if err == nil {
 		err = checkGet(o, v)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", nameGoRedis, err)
+		return fmt.Errorf("%s: %w", g.name(), err)
 	}
 	return nil
 }

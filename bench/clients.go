@@ -41,11 +41,14 @@ const (
 	nameRedactor = "redactor"
 	nameSerial   = "redactor-serial"
 	nameGoRedis  = "go-redis"
-	nameRueidis  = "rueidis"
+	// nameGoRedisTuned is go-redis with a larger pool and, for single
+	// commands, its automatic pipelining.
+	nameGoRedisTuned = "go-redis-tuned"
+	nameRueidis      = "rueidis"
 )
 
 // clientNames are the labels in table order.
-var clientNames = []string{nameRedactor, nameSerial, nameGoRedis, nameRueidis}
+var clientNames = []string{nameRedactor, nameSerial, nameGoRedis, nameGoRedisTuned, nameRueidis}
 
 // clients are the clients connected to one env, and what closes them.
 type clients struct {
@@ -66,7 +69,13 @@ func connect(ctx context.Context, seeds []string) (*clients, error) {
 
 	g := newGoRedis(seeds[:1])
 	cs.closers = append(cs.closers, g.Close)
-	cs.all = append(cs.all, goRedisClient{g})
+	cs.all = append(cs.all, goRedisClient{c: g})
+	tuned, err := newGoRedisTuned(seeds[:1])
+	if err != nil {
+		return nil, errors.Join(err, cs.close())
+	}
+	cs.closers = append(cs.closers, tuned.c.Close)
+	cs.all = append(cs.all, tuned)
 
 	u, err := newRueidis(seeds[:1])
 	if err != nil {

@@ -37,7 +37,7 @@ func (b *bench) hol(ctx context.Context, e *env, cs *clients) error {
 	}
 	logf("hol: %s", base.setting)
 	big := strings.Repeat("x", holValue)
-	list := cs.only(nameRedactor, nameGoRedis, nameRueidis)
+	list := cs.only(nameRedactor, nameGoRedis, nameGoRedisTuned, nameRueidis)
 	for _, c := range list {
 		if err := c.do(ctx, op{set: true, key: holSmallKey}); err != nil {
 			return err

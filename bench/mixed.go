@@ -168,7 +168,7 @@ func (b *bench) mixedHeap(ctx context.Context, e *env) error {
 		base := measurement{workload: "mixed-heap", setting: "values to " + variant, masters: e.masters(),
 			goroutines: throughputGoroutines}
 		logf("mixed-heap, values to %s: each client alone in a process", variant)
-		for _, name := range []string{nameRedactor, nameGoRedis, nameRueidis} {
+		for _, name := range []string{nameRedactor, nameGoRedis, nameGoRedisTuned, nameRueidis} {
 			m, err := runChild(ctx, childConfig{client: name, variant: variant, seeds: e.seeds(), duration: b.cfg.duration})
 			if err != nil {
 				return err

@@ -11,10 +11,11 @@ import (
 
 // seriesColors are the bar colors, by client, in clientNames order.
 var seriesColors = map[string]string{
-	nameRedactor: "#1f77b4",
-	nameSerial:   "#9ecae9",
-	nameGoRedis:  "#d62728",
-	nameRueidis:  "#2ca02c",
+	nameRedactor:     "#1f77b4",
+	nameSerial:       "#9ecae9",
+	nameGoRedis:      "#d62728",
+	nameGoRedisTuned: "#ff9896",
+	nameRueidis:      "#2ca02c",
 }
 
 // writeSVG draws the latency workload's p50 per setting (the x axis, in

@@ -170,7 +170,7 @@ func (b *bench) single(ctx context.Context, e *env, cs *clients) error {
 	if base.rtt, err = e.rtt(ctx, rttSamples); err != nil {
 		return err
 	}
-	list := cs.only(nameRedactor, nameGoRedis, nameRueidis)
+	list := cs.only(nameRedactor, nameGoRedis, nameGoRedisTuned, nameRueidis)
 	logf("single: %d goroutines of single GET/SET", singleGoroutines)
 	if err := b.warmUp(ctx, list, 1); err != nil {
 		return err
