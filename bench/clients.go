@@ -119,3 +119,25 @@ func checkGet(o op, got any) error {
 	}
 	return nil
 }
+
+// connectOne creates one client, by label, and what closes it.
+func connectOne(ctx context.Context, seeds []string, name string) (client, func() error, error) {
+	switch name {
+	case nameRedactor:
+		r, err := newRedactor(ctx, seeds[:1])
+		if err != nil {
+			return nil, nil, err
+		}
+		return redactorClient{c: r, parallel: true}, r.Close, nil
+	case nameGoRedis:
+		g := newGoRedis(seeds[:1])
+		return goRedisClient{c: g}, g.Close, nil
+	case nameRueidis:
+		u, err := newRueidis(seeds[:1])
+		if err != nil {
+			return nil, nil, err
+		}
+		return rueidisClient{u}, func() error { u.Close(); return nil }, nil
+	}
+	return nil, nil, fmt.Errorf("unknown client %q", name)
+}

@@ -57,6 +57,12 @@ func run(ctx context.Context, cfg config) (err error) {
 		fmt.Println(environment(cfg, time.Since(began), loadBefore))
 		fmt.Println()
 		writeTable(os.Stdout, b.results)
+		if note := b.ceilingNote(); note != "" {
+			fmt.Println(note)
+		}
+		if note := b.startupNote(); note != "" {
+			fmt.Println(note)
+		}
 		if err != nil {
 			return
 		}
@@ -137,6 +143,11 @@ func run(ctx context.Context, cfg config) (err error) {
 				continue
 			}
 			err = b.withEnv(ctx, m, false, func(e *env, cs *clients) error {
+				if m >= 30 {
+					if err := b.measureStartups(ctx, e); err != nil {
+						return err
+					}
+				}
 				return b.growth(ctx, e, cs, []int{cfg.pipeline})
 			})
 			if err != nil {

@@ -29,13 +29,18 @@ const (
 var growthSizes = []int{10, 100, 1_000, 10_000}
 
 // growthMasters are the cluster sizes of the growth workload.
-var growthMasters = []int{3, 9, 30}
+var growthMasters = []int{3, 9, 30, 100}
 
 // bench runs the workloads and collects their measurements.
 type bench struct {
 	cfg     config
 	keys    []string
 	results []measurement
+	// ceilingOps is what redis-benchmark got from the same masters (see
+	// ceiling), or 0.
+	ceilingOps float64
+	// startups are the startup measurements of the growth clusters.
+	startups []startup
 }
 
 // newBench makes the key space.
@@ -157,7 +162,7 @@ func (b *bench) throughput(ctx context.Context, e *env, cs *clients) error {
 		return err
 	}
 	b.record(base, cs.all, recs)
-	return nil
+	return b.ceiling(ctx, e)
 }
 
 // single runs singleGoroutines callers of single GET and SET commands (half
