@@ -161,6 +161,7 @@ func (c *pipeConn) write() {
 			c.nc.SetWriteDeadline(time.Now().Add(c.timeouts.write))
 		}
 		n, err := w.writeTo(c.nc)
+		w.reset() // drop the references to the values written
 		c.mu.Lock()
 		c.writing = false
 		closed = c.isClosed

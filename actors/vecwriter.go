@@ -24,7 +24,8 @@ type vecWriter struct {
 	size    int64 // bytes encoded so far
 }
 
-// reset readies the writer for the next write.
+// reset readies the writer for the next write, and lets go of the
+// arguments of the last one.
 func (w *vecWriter) reset() {
 	if cap(w.scratch) > maxKeptScratch {
 		w.scratch = nil
