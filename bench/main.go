@@ -69,7 +69,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		if cfg.csvPath != "" {
 			err = errors.Join(err, writeCSV(cfg.csvPath, b.results))
 		}
-		if cfg.svgPath != "" && slices.Contains(cfg.workloads, "latency") {
+		if cfg.svgPath != "" {
 			err = errors.Join(err, writeSVG(cfg.svgPath, b.results, cfg.pipeline, cfg.masters))
 		}
 	}()
