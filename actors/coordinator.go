@@ -79,8 +79,6 @@ type coordinator struct {
 	targets []int32
 	// next spreads pipelines without keyed commands over the masters.
 	next int
-	// lastSlot is the slot of the last keyed command shardOf routed.
-	lastSlot uint16
 	// sawUnknown is set when a command the table does not know was routed;
 	// lastReload is when the coordinator last asked for the table again.
 	sawUnknown bool
@@ -100,7 +98,6 @@ func (c *coordinator) Receive(ctx actor.Context) {
 		c.start(ctx, msg)
 	case *batchDone:
 		c.batchDone(ctx, msg.batch)
-
 	case *retryDue:
 		c.retryDue(ctx, msg.exec)
 	case *topology.Routes:
@@ -324,6 +321,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 	c.targets = targets
 	counts := make([]int, len(routes.Nodes))
 	current, nLeading := -1, 0
+	var errs []error // by j, of the commands that failed to route
 	pre := e.prerouted(routes, idx)
 	for j := range n {
 		i := at(j)
@@ -344,7 +342,10 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		case special(info):
 			return c.groupSpecial(ctx, e, idx)
 		case err != nil:
-			targets[j] = dropped
+			if errs == nil {
+				errs = make([]error, n)
+			}
+			targets[j], errs[j] = dropped, err
 			continue
 		case shard < 0 && current < 0:
 			targets[j] = leading
@@ -364,8 +365,7 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		if t != dropped {
 			continue
 		}
-		i := at(j)
-		_, _, err := c.shardOf(routes, e.Commands[i])
+		i, err := at(j), errs[j]
 		e.Results[i] = Result{Err: err}
 		// A slot without a master is a failover in progress: wait for the
 		// promoted replica.

@@ -207,16 +207,16 @@ func (c *coordinator) groupTx(g *chains, e *Exec, idx []int, j int, current *int
 	last := min(k, n-1)
 	shard, slot, writes := -1, -1, false
 	for m := j + 1; m < last && err == nil; m++ {
-		s, info, serr := c.shardOf(c.routes, e.Commands[at(m)])
+		loc, lerr := c.locate(c.routes, e.Commands[at(m)])
 		switch {
-		case serr != nil:
-			err = serr
-		case s >= 0 && slot >= 0 && int(c.lastSlot) != slot:
+		case lerr != nil:
+			err = lerr
+		case loc.slot >= 0 && slot >= 0 && loc.slot != slot:
 			err = blockSlotErr()
-		case s >= 0:
-			shard, slot = s, int(c.lastSlot)
+		case loc.slot >= 0:
+			shard, slot = loc.shard, loc.slot
 		}
-		writes = writes || info != nil && info.Flags.Has(resp.FlagWrite)
+		writes = writes || loc.info != nil && loc.info.Flags.Has(resp.FlagWrite)
 	}
 	if shard < 0 {
 		shard = *current

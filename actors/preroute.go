@@ -34,25 +34,11 @@ func (e *Exec) Preroute(routes *topology.Routes, dst []int32) []int32 {
 // preroute returns the shard of a plain command's keys, -1 for a keyless
 // one, or false when the coordinator must route it.
 func preroute(routes *topology.Routes, args []string, scratch []int) (int, bool) {
-	if len(args) == 0 || args[0] == "" {
+	loc, _, err := locate(routes, args, scratch)
+	if err != nil || loc.info == nil || special(loc.info) {
 		return 0, false
 	}
-	info, known := routes.Commands.Lookup(args)
-	if !known || special(info) {
-		return 0, false
-	}
-	keys := info.KeyPositions(args, scratch)
-	if len(keys) == 0 {
-		return -1, true
-	}
-	slot := topology.Slot(args[keys[0]])
-	for _, k := range keys[1:] {
-		if topology.Slot(args[k]) != slot {
-			return 0, false
-		}
-	}
-	shard, ok := routes.Map.ShardIndex(slot)
-	return shard, ok
+	return loc.shard, true
 }
 
 // prerouted returns the shards Preroute found, when they are by routes and
