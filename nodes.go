@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/redactor-go/redactor/actors"
@@ -101,8 +102,12 @@ func (c *Client) DoOn(ctx context.Context, addr string, cmd string, args ...stri
 
 // isNode reports whether addr is a node of the current layout.
 func (c *Client) isNode(addr string) bool {
-	for _, n := range c.Nodes() {
-		if n.Addr == addr {
+	routes := c.routes.Load()
+	if routes == nil {
+		return false
+	}
+	for _, s := range routes.Map.Shards() {
+		if s.Master == addr || slices.Contains(s.Replicas, addr) {
 			return true
 		}
 	}

@@ -170,8 +170,9 @@ func putQueue(q *queue) {
 func (p *Pipeline) execTx(ctx context.Context, cmds [][]string) ([]Result, error) {
 	all := make([][]string, 0, len(cmds)+2)
 	all = append(all, []string{"MULTI"})
+	table := p.client.routes.Load().Commands
 	for _, args := range cmds {
-		if len(args) > 0 && isTxControl(args[0]) {
+		if info, ok := table.Lookup(args); ok && (info.Class == resp.ClassMulti || info.Class == resp.ClassExec) {
 			return nil, fmt.Errorf("%w: %s in a WithTx pipeline: WithTx sends MULTI and EXEC itself", ErrNotPipelinable, args[0])
 		}
 		all = append(all, args)
@@ -185,29 +186,6 @@ func (p *Pipeline) execTx(ctx context.Context, cmds [][]string) ([]Result, error
 		return nil, err
 	}
 	return unpackTx(e.Results), nil
-}
-
-// isTxControl reports whether name is MULTI, EXEC or DISCARD.
-func isTxControl(name string) bool {
-	for _, c := range []string{"multi", "exec", "discard"} {
-		if len(name) == len(c) && asciiEqualFold(name, c) {
-			return true
-		}
-	}
-	return false
-}
-
-func asciiEqualFold(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // refusedBeforeIO reports whether err is one the client gives a command
