@@ -74,7 +74,7 @@ func (c *Conn) Exchange(ctx context.Context, cmds [][]string, replies []resp.Rep
 	}
 	c.r.arm(silence)
 	stop := context.AfterFunc(ctx, c.r.interrupt)
-	if err := c.Write(cmds); err != nil {
+	if err := c.write(cmds); err != nil {
 		return 0, c.failed(ctx, stop, err)
 	}
 	before := c.r.read
@@ -102,9 +102,9 @@ func (c *Conn) Exchange(ctx context.Context, cmds [][]string, replies []resp.Rep
 	return len(cmds), nil
 }
 
-// Write writes cmds with one write. A failed write closes the connection;
+// write writes cmds with one write. A failed write closes the connection;
 // its error wraps ErrNotSent when no byte left, ErrUnknownOutcome otherwise.
-func (c *Conn) Write(cmds [][]string) error {
+func (c *Conn) write(cmds [][]string) error {
 	c.buf = c.buf[:0]
 	for _, cmd := range cmds {
 		c.buf = resp.AppendCommand(c.buf, cmd)
@@ -122,22 +122,6 @@ func (c *Conn) Write(cmds [][]string) error {
 	}
 	return nil
 }
-
-// Read reads one reply, waiting as long as the read deadline allows; a
-// server error reply is a *resp.Error and leaves the connection usable.
-// Any other error closes it.
-func (c *Conn) Read() (any, error) {
-	v, err := resp.ReadReply(c.br)
-	if err != nil {
-		if _, ok := err.(*resp.Error); !ok {
-			c.close()
-		}
-	}
-	return v, err
-}
-
-// SetReadDeadline sets the deadline of Read.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
 // Alive reports whether the idle connection is still open: the peer has not
 // closed it and sent nothing unasked. It does not block.
