@@ -188,17 +188,15 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 		return
 	}
 	n.setConn(lane, nil) // closed since: dial afresh
-	{
-		if err := n.connect(ctx, execCtx, lane); err != nil {
-			if execCtx.Err() != nil {
-				err = execCtx.Err() // the caller gave up; the node may be fine
-			} else {
-				err = fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err)
-			}
-			b.failUnanswered(err)
-			ctx.Send(b.coordinator, b.doneMsg())
-			return
+	if err := n.connect(ctx, execCtx, lane); err != nil {
+		if execCtx.Err() != nil {
+			err = execCtx.Err() // the caller gave up; the node may be fine
+		} else {
+			err = fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err)
 		}
+		b.failUnanswered(err)
+		ctx.Send(b.coordinator, b.doneMsg())
+		return
 	}
 	if !n.lanes[lane].send(b) {
 		b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNotSent, n.cfg.Addr, net.ErrClosed))
