@@ -243,9 +243,7 @@ func (m *subManager) refused(ev *refused) {
 
 // retryable reports whether a refused subscribe may succeed later.
 func retryable(err *resp.Error) bool {
-	_, _, moved := err.IsMoved()
-	_, _, ask := err.IsAsk()
-	return moved || ask || err.IsTryAgain() || err.IsClusterDown() || err.IsLoading() || err.IsMasterDown()
+	return err.IsRedirect() || err.IsUnavailable()
 }
 
 // lost records that conn no longer carries channels, for reason.

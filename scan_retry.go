@@ -126,9 +126,7 @@ func (it *ScanIterator) wait(ctx context.Context) (*topology.Routes, bool) {
 // pass: the node is unreachable or busy, or left the layout.
 func retryableScanError(err error) bool {
 	if e, ok := resp.AsError(err); ok {
-		_, _, moved := e.IsMoved()
-		_, _, ask := e.IsAsk()
-		return moved || ask || e.IsTryAgain() || e.IsClusterDown() || e.IsLoading() || e.IsMasterDown()
+		return e.IsRedirect() || e.IsUnavailable()
 	}
 	return !errors.Is(err, ErrClosed) && !errors.Is(err, ErrNotPipelinable) &&
 		!errors.Is(err, errNodeState) && !errors.Is(err, errScanReply) &&

@@ -159,7 +159,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 	if !aborted {
 		return // it ran (or its outcome is unknown): its results stand
 	}
-	retry := execErr.IsTryAgain() || execErr.IsClusterDown() || execErr.IsLoading() || execErr.IsMasterDown()
+	retry := execErr.IsUnavailable()
 	for i := blk.start + 1; i < blk.end; i++ {
 		re, ok := e.Results[i].Err.(*resp.Error)
 		if !ok {
@@ -180,7 +180,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 				return
 			}
 		}
-		retry = retry || re.IsTryAgain() || re.IsClusterDown() || re.IsLoading() || re.IsMasterDown()
+		retry = retry || re.IsUnavailable()
 	}
 	if retry {
 		c.retryAll(e, positions, r)

@@ -52,6 +52,19 @@ func (e *Error) IsLoading() bool { return strings.HasPrefix(e.Msg, "LOADING") }
 // IsMasterDown reports whether the reply is MASTERDOWN.
 func (e *Error) IsMasterDown() bool { return strings.HasPrefix(e.Msg, "MASTERDOWN") }
 
+// IsUnavailable reports whether the reply says the node cannot serve the
+// command now but may later: TRYAGAIN, LOADING, CLUSTERDOWN or MASTERDOWN.
+func (e *Error) IsUnavailable() bool {
+	return e.IsTryAgain() || e.IsLoading() || e.IsClusterDown() || e.IsMasterDown()
+}
+
+// IsRedirect reports whether the reply is a MOVED or ASK redirect.
+func (e *Error) IsRedirect() bool {
+	_, _, moved := e.IsMoved()
+	_, _, ask := e.IsAsk()
+	return moved || ask
+}
+
 // redirect parses "<prefix><slot> <host:port>".
 func (e *Error) redirect(prefix string) (int, string, bool) {
 	rest, ok := strings.CutPrefix(e.Msg, prefix)

@@ -221,3 +221,25 @@ func FuzzReadReply(f *testing.F) {
 		}
 	})
 }
+
+func TestErrorClasses(t *testing.T) {
+	tests := []struct {
+		msg                   string
+		redirect, unavailable bool
+	}{
+		{"MOVED 3999 127.0.0.1:6381", true, false},
+		{"ASK 3999 127.0.0.1:6381", true, false},
+		{"TRYAGAIN Multiple keys request during rehashing of slot", false, true},
+		{"LOADING Redis is loading the dataset in memory", false, true},
+		{"CLUSTERDOWN The cluster is down", false, true},
+		{"MASTERDOWN Link with MASTER is down", false, true},
+		{"WRONGTYPE Operation against a key holding the wrong kind of value", false, false},
+		{"MOVED nonsense", false, false},
+	}
+	for _, tt := range tests {
+		e := &Error{Msg: tt.msg}
+		if e.IsRedirect() != tt.redirect || e.IsUnavailable() != tt.unavailable {
+			t.Errorf("%q: redirect %v, unavailable %v; want %v, %v", tt.msg, e.IsRedirect(), e.IsUnavailable(), tt.redirect, tt.unavailable)
+		}
+	}
+}
