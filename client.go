@@ -2,16 +2,15 @@ package redactor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/mediocregopher/radix/v4"
 
 	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/internal/wire"
@@ -128,24 +127,6 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// keepAlive is the TCP keepalive of every connection: a peer that vanishes
-// without closing (a host powered off, a cut cable) is noticed within
-// Idle + Count*Interval of silence even when no command is waiting.
-var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3}
-
-// dial opens a connection to one node.
-func (c *Client) dial(ctx context.Context, addr string) (net.Conn, error) {
-	d := net.Dialer{Timeout: c.cfg.DialTimeout, KeepAliveConfig: keepAlive}
-	return d.DialContext(ctx, "tcp", addr)
-}
-
-// dialRadix opens the short-lived connection the slot map is loaded over.
-func (c *Client) dialRadix(ctx context.Context, addr string) (radix.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
-	defer cancel()
-	return radix.Dialer{NetDialer: &net.Dialer{KeepAliveConfig: keepAlive}}.Dial(ctx, "tcp", addr)
-}
-
 // setRoutes keeps the Routes the coordinator routes by, for the calls that
 // pick nodes themselves (DoOn, Watch, subscriptions, Scan).
 func (c *Client) setRoutes(r *topology.Routes) {
@@ -174,7 +155,7 @@ func (c *Client) refresh(ctx context.Context) (*topology.Routes, error) {
 			c.setRoutes(a)
 			return a, nil
 		case *topology.RefreshFailed:
-			return nil, fmt.Errorf("redactor: %w", a.Err)
+			return nil, authFailure(fmt.Errorf("redactor: %w", a.Err))
 		}
 		return nil, fmt.Errorf("redactor: unexpected topology answer %T", answer)
 	case <-ctx.Done():
@@ -323,4 +304,19 @@ func (c *Client) stopActors() {
 		c.system.Shutdown()
 	}
 	c.workers.Close()
+}
+
+// authFailure marks err with ErrAuth when a node refused the layout load
+// for want of credentials or rights (NOAUTH, WRONGPASS, NOPERM).
+func authFailure(err error) error {
+	if errors.Is(err, ErrAuth) {
+		return err
+	}
+	if e, ok := resp.AsError(err); ok {
+		switch e.Prefix() {
+		case "NOAUTH", "WRONGPASS", "NOPERM":
+			return fmt.Errorf("%w (%w)", err, ErrAuth)
+		}
+	}
+	return err
 }

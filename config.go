@@ -1,9 +1,13 @@
 package redactor
 
 import (
+	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -18,6 +22,47 @@ type Config struct {
 	// cluster's layout from. Any reachable node will do; the client finds
 	// the others.
 	Addrs []string
+
+	// Username and Password authenticate every connection the client
+	// opens (the layout load, the nodes' pipelined and dedicated
+	// connections, subscriptions), with AUTH, or HELLO on RESP3. A
+	// Password alone is the "default" user (requirepass). Default: none.
+	// See docs/production.md for the least ACL rights the client needs.
+	Username, Password string
+
+	// Credentials, when set, is called for each new connection and gives
+	// its user name and password, taking precedence over Username and
+	// Password: for credentials that rotate. An error fails that
+	// connection.
+	Credentials func(ctx context.Context) (username, password string, err error)
+
+	// ClientName, when set, names every connection (CLIENT SETNAME), as
+	// CLIENT LIST shows it.
+	ClientName string
+
+	// TLS, when set, makes every connection TLS with this configuration.
+	// The server's certificate is verified against ServerName when set,
+	// else against the host of the node's address as the cluster announces
+	// it (see cluster-preferred-endpoint-type). Default: nil (plain TCP).
+	TLS *tls.Config
+
+	// Protocol is the RESP version of the connections commands run on: 2
+	// or 3 (HELLO 3). Replies decode into the same Go types in both, with
+	// RESP3 telling apart what RESP2 sends as strings or arrays (maps,
+	// sets, doubles, booleans); see Result.Value. Default: 2.
+	Protocol int
+
+	// Dialer, when set, opens the network connections instead of a
+	// net.Dialer with TCP keepalive: for a proxy, a tunnel, or a
+	// net.Dialer of your own settings. It is called with network "tcp".
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// AddrRemap, when set, maps the address of a node as the cluster
+	// announces it ("10.0.0.7:6379") to the address the client can reach
+	// it at, behind NAT, in containers or in Kubernetes. The client still
+	// names nodes by their announced addresses (in MOVED, Nodes, DoOn).
+	// It must be safe for concurrent use.
+	AddrRemap func(addr string) string
 
 	// SerialPipelines makes pipelines send their node batches one after
 	// another, each after the previous one's replies, instead of all at once.
@@ -105,6 +150,19 @@ func (cfg Config) withDefaults() (Config, error) {
 		if a == "" {
 			return cfg, fmt.Errorf("%w: empty address in Addrs", ErrNoAddrs)
 		}
+		if strings.Contains(a, "://") {
+			return cfg, fmt.Errorf("%w: Addrs holds the URL %q: give host:port addresses, or build the Config with ParseURL, which also takes its credentials and TLS", ErrInvalidConfig, redactURL(a))
+		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return cfg, fmt.Errorf("%w: Addrs: %q is not host:port: %w", ErrInvalidConfig, a, err)
+		}
+	}
+	switch cfg.Protocol {
+	case 0:
+		cfg.Protocol = 2
+	case 2, 3:
+	default:
+		return cfg, fmt.Errorf("%w: Protocol %d: RESP versions are 2 and 3", ErrInvalidConfig, cfg.Protocol)
 	}
 	cfg.Addrs = append([]string(nil), cfg.Addrs...)
 	switch {

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/redactor-go/redactor/actors"
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 )
 
@@ -59,6 +60,16 @@ var (
 	// from a ScanOptions.Cursor that ScanIterator.Cursor did not make, or made
 	// for other Match or Type options.
 	ErrInvalidCursor = errors.New("redactor: invalid scan cursor")
+	// ErrAuth is the error of a connection the server refused to
+	// authenticate: a wrong password or user name (WRONGPASS), credentials
+	// the server needs and was not given (NOAUTH), or a user without the
+	// right to a command of the connection's setup (NOPERM). New fails
+	// with it when the layout cannot be loaded for that reason; a NOPERM
+	// of one command is that command's own *RedisError, not ErrAuth.
+	ErrAuth = wire.ErrAuth
+	// ErrTLS is the error of a connection whose TLS handshake failed: a
+	// certificate that does not verify, or a node that does not speak TLS.
+	ErrTLS = errors.New("redactor: TLS")
 	// ErrNotSent marks a command that provably never reached its node (the
 	// connection could not be opened, or broke before any byte of it left).
 	// The client retries those; the error reaches the caller only when the

@@ -182,7 +182,7 @@ func (pc *psConn) close() {
 // run dials, writes what was sent meanwhile, then reads until the
 // connection fails or closes, and reports that.
 func (pc *psConn) run() {
-	nc, err := pc.sub.c.dial(pc.ctx, pc.addr)
+	nc, err := pc.sub.c.dialRESP2(pc.ctx, pc.addr)
 	if err != nil {
 		pc.report(&broken{conn: pc, err: fmt.Errorf("redactor: %s: %s: %w", pc.sub.mode.subscribe, pc.addr, err)})
 		return

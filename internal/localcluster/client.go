@@ -23,6 +23,7 @@ var errClientClosed = errors.New("localcluster: client closed")
 // polls of startup and WaitHealthy and redialed after a connection error.
 type client struct {
 	addr   string
+	dial   func(ctx context.Context, addr string) (radix.Conn, error)
 	mu     sync.Mutex
 	conn   radix.Conn
 	closed bool
@@ -46,7 +47,7 @@ func (c *client) perform(ctx context.Context, timeout time.Duration, name string
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if c.conn == nil {
-		conn, err := radix.Dial(ctx, "tcp", c.addr)
+		conn, err := c.dial(ctx, c.addr)
 		if err != nil {
 			return fmt.Errorf("localcluster: %s: dial: %w", c.addr, err)
 		}

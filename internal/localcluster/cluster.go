@@ -228,3 +228,15 @@ func (c *Cluster) stop() error {
 	c.cfg.Logf("localcluster: stopped %d nodes, removed %s", len(c.nodes), c.dir)
 	return errors.Join(errs...)
 }
+
+// Do sends one command to the node at addr on the harness's own connection
+// (authenticated and over TLS when the cluster is) and decodes its reply
+// into rcv (see radix.Cmd): for setting a node up (ACL SETUSER) or looking
+// at it (INFO commandstats) in a test.
+func (c *Cluster) Do(ctx context.Context, addr string, rcv any, cmd string, args ...string) error {
+	n, err := c.nodeByAddr(addr)
+	if err != nil {
+		return err
+	}
+	return n.client.do(ctx, rcv, cmd, args...)
+}

@@ -1,6 +1,7 @@
 package localcluster
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -31,8 +32,24 @@ type Config struct {
 	// ServerArgs are more command-line arguments for every node, such as
 	// "--rename-command", "GETDEL", "MYGETDEL".
 	ServerArgs []string
+	// Password, when set, is every node's requirepass and masterauth, and
+	// the harness authenticates with it.
+	Password string
+	// TLS, when set, makes every node serve TLS only: port 0, tls-port,
+	// tls-cluster and tls-replication, with these files. The harness
+	// connects with TLS too.
+	TLS *TLS
 	// Logf, when set, receives progress messages (e.g. t.Logf).
 	Logf func(format string, args ...any)
+}
+
+// TLS is the certificates of a TLS cluster.
+type TLS struct {
+	// CertFile and KeyFile are every node's certificate and key, for
+	// clients and for the cluster bus; CAFile is the CA that signed them.
+	CertFile, KeyFile, CAFile string
+	// Client is the harness's TLS configuration, which must trust CAFile.
+	Client *tls.Config
 }
 
 // ErrNoRedisServer is returned (wrapped) by Start when the redis-server binary

@@ -150,7 +150,7 @@ func (c *Cluster) startNode(bin string) (*node, error) {
 		},
 		firstSlot: -1,
 		proc:      proc,
-		client:    &client{addr: addr},
+		client:    &client{addr: addr, dial: c.dial},
 	}, nil
 }
 
@@ -180,6 +180,15 @@ func (c *Cluster) serverArgs(port, busPort, announcePort int, dir, logFile strin
 		args = append(args,
 			"--cluster-announce-port", strconv.Itoa(announcePort),
 			"--cluster-announce-bus-port", b)
+	}
+	if pw := c.cfg.Password; pw != "" {
+		args = append(args, "--requirepass", pw, "--masterauth", pw)
+	}
+	if t := c.cfg.TLS; t != nil {
+		args[1] = "0" // "--port": TLS only
+		args = append(args, "--tls-port", p, "--tls-cluster", "yes", "--tls-replication", "yes",
+			"--tls-cert-file", t.CertFile, "--tls-key-file", t.KeyFile, "--tls-ca-cert-file", t.CAFile,
+			"--tls-auth-clients", "no")
 	}
 	return append(args, c.cfg.ServerArgs...)
 }
