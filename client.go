@@ -96,6 +96,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c.topology = c.system.Root.SpawnPrefix(topology.Props(topology.ActorConfig{
 		Seeds: cfg.Addrs,
 		Dial:  c.dialRadix,
+		TLS:   cfg.TLS != nil,
 		NodeProps: func(addr string) *actor.Props {
 			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize})

@@ -151,7 +151,7 @@ func (cfg Config) withDefaults() (Config, error) {
 			return cfg, fmt.Errorf("%w: empty address in Addrs", ErrNoAddrs)
 		}
 		if strings.Contains(a, "://") {
-			return cfg, fmt.Errorf("%w: Addrs holds the URL %q: give host:port addresses, or build the Config with ParseURL, which also takes its credentials and TLS", ErrInvalidConfig, redactURL(a))
+			return cfg, fmt.Errorf("%w: Addrs holds the URL %q: use ParseURL to build a Config from a URL (it takes its credentials and TLS too), or give host:port addresses", ErrInvalidConfig, redactURL(a))
 		}
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return cfg, fmt.Errorf("%w: Addrs: %q is not host:port: %w", ErrInvalidConfig, a, err)

@@ -99,8 +99,10 @@ func (c *Client) handshakeTLS(ctx context.Context, nc net.Conn, target string) (
 	tc := tls.Client(nc, conf)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		nc.Close()
+		// A plain port either answers with something that is no TLS
+		// record or waits for a line that never ends.
 		var header tls.RecordHeaderError
-		if errors.As(err, &header) {
+		if errors.As(err, &header) || ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: %s: TLS handshake: %w (is it a TLS port? Config.TLS is set)", ErrTLS, target, err)
 		}
 		return nil, fmt.Errorf("%w: %s: TLS handshake: %w", ErrTLS, target, err)

@@ -26,6 +26,9 @@ type ActorConfig struct {
 	// fails with a growing backoff, and stops the children of nodes that are
 	// no longer masters.
 	NodeProps func(addr string) *actor.Props
+	// TLS says the connections are TLS: nodes are reached at their
+	// tls-port.
+	TLS bool
 	// LoadTimeout bounds one load across all addresses tried. Zero means 5s.
 	LoadTimeout time.Duration
 	// MinRefreshInterval is the least time between the end of one load and
@@ -201,19 +204,19 @@ func (a *topologyActor) startLoad(ctx actor.Context) {
 	needCommands := a.commands == nil || a.reloadCommands
 	a.reloadCommands = false
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	dial, timeout := a.cfg.Dial, a.cfg.LoadTimeout
+	dial, timeout, tls := a.cfg.Dial, a.cfg.LoadTimeout, a.cfg.TLS
 	go func() {
 		loadCtx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		root.Send(self, load(loadCtx, dial, addrs, needCommands))
+		root.Send(self, load(loadCtx, dial, tls, addrs, needCommands))
 	}()
 }
 
 // load asks each address in turn until one answers.
-func load(ctx context.Context, dial DialFunc, addrs []string, needCommands bool) *loaded {
+func load(ctx context.Context, dial DialFunc, tls bool, addrs []string, needCommands bool) *loaded {
 	var errs []error
 	for _, addr := range addrs {
-		l, err := loadFrom(ctx, dial, addr, needCommands)
+		l, err := loadFrom(ctx, dial, tls, addr, needCommands)
 		if err == nil {
 			return l
 		}
@@ -228,13 +231,13 @@ func load(ctx context.Context, dial DialFunc, addrs []string, needCommands bool)
 	return &loaded{err: errors.Join(errs...)}
 }
 
-func loadFrom(ctx context.Context, dial DialFunc, addr string, needCommands bool) (*loaded, error) {
+func loadFrom(ctx context.Context, dial DialFunc, tls bool, addr string, needCommands bool) (*loaded, error) {
 	conn, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	m, err := LoadSlotMap(ctx, conn)
+	m, err := LoadSlotMap(ctx, conn, tls)
 	if err != nil {
 		return nil, err
 	}

@@ -16,15 +16,17 @@ import (
 type DialFunc func(ctx context.Context, addr string) (radix.Conn, error)
 
 // LoadSlotMap asks the node behind conn for the slot map, with CLUSTER SHARDS
-// and, on servers older than Redis 7, CLUSTER SLOTS.
-func LoadSlotMap(ctx context.Context, conn radix.Conn) (*SlotMap, error) {
+// and, on servers older than Redis 7, CLUSTER SLOTS. With tls, nodes are
+// named by their TLS port where CLUSTER SHARDS tells both (CLUSTER SLOTS
+// tells the port of the connection's kind itself).
+func LoadSlotMap(ctx context.Context, conn radix.Conn, tls bool) (*SlotMap, error) {
 	host, _, err := net.SplitHostPort(conn.Addr().String())
 	if err != nil {
 		return nil, fmt.Errorf("topology: node address: %w", err)
 	}
 	reply, err := resp.Do(ctx, conn, "CLUSTER", "SHARDS")
 	if err == nil {
-		return ParseShards(reply, host)
+		return parseShards(reply, host, tls)
 	}
 	if _, isReply := resp.AsError(err); !isReply {
 		return nil, err

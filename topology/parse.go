@@ -9,6 +9,17 @@ import (
 // of the node that answered. Shards without slots or without a healthy master
 // are left out.
 func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
+	return parseShards(reply, fallbackHost, false)
+}
+
+// ParseShardsTLS is ParseShards for a client that connects over TLS: a
+// node's tls-port is its address's port, its port only when it names no
+// tls-port.
+func ParseShardsTLS(reply any, fallbackHost string) (*SlotMap, error) {
+	return parseShards(reply, fallbackHost, true)
+}
+
+func parseShards(reply any, fallbackHost string, tls bool) (*SlotMap, error) {
 	list, ok := reply.([]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: CLUSTER SHARDS reply is %T, not an array", ErrMalformedReply, reply)
@@ -51,9 +62,13 @@ func ParseShards(reply any, fallbackHost string) (*SlotMap, error) {
 			if health != "" && health != "online" && (role == "master" || health != "loading") {
 				continue
 			}
-			port, ok := node["port"].(int64)
+			first, second := "port", "tls-port"
+			if tls {
+				first, second = second, first
+			}
+			port, ok := node[first].(int64)
 			if !ok {
-				port, ok = node["tls-port"].(int64)
+				port, ok = node[second].(int64)
 			}
 			if !ok {
 				return nil, fmt.Errorf("%w: shard node without port", ErrMalformedReply)

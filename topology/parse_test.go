@@ -464,3 +464,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseShardsTLSPort(t *testing.T) {
+	// A node with both a plain and a TLS port (tls-cluster yes, port not 0).
+	reply := []any{[]any{
+		"slots", []any{int64(0), int64(16383)},
+		"nodes", []any{[]any{
+			"id", "a", "port", int64(7000), "tls-port", int64(8000), "ip", "10.0.0.1",
+			"endpoint", "10.0.0.1", "role", "master", "health", "online",
+		}},
+	}}
+	plain, err := ParseShards(reply, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secure, err := ParseShardsTLS(reply, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plain.Shards()[0].Master; got != "10.0.0.1:7000" {
+		t.Errorf("plain client: master %q, want the plain port", got)
+	}
+	if got := secure.Shards()[0].Master; got != "10.0.0.1:8000" {
+		t.Errorf("TLS client: master %q, want the tls-port", got)
+	}
+}
