@@ -163,7 +163,7 @@ func (m *migration) migrateKeys(ctx context.Context) (int, error) {
 // to MIGRATE that means the target holds the key or could not be reached. A
 // BUSYKEY comes back as "ERR Target instance replied with error: BUSYKEY ...".
 func classifyMigrateErr(err error) error {
-	reply, ok := errors.AsType[resp3.SimpleError](err)
+	reply, ok := asType[resp3.SimpleError](err)
 	if !ok {
 		return err
 	}

@@ -3,7 +3,6 @@ package localcluster
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -80,7 +79,7 @@ func pipelineDo(t *testing.T, addr string, rcvs []any, cmds [][]string) {
 // redirection parses a MOVED or ASK error reply into its kind and target
 // address; ok is false for any other error.
 func redirection(err error) (kind, addr string, ok bool) {
-	reply, isReply := errors.AsType[resp3.SimpleError](err)
+	reply, isReply := asType[resp3.SimpleError](err)
 	if !isReply {
 		return "", "", false
 	}
@@ -93,7 +92,7 @@ func redirection(err error) (kind, addr string, ok bool) {
 
 // isTryAgain reports whether err is a TRYAGAIN error reply.
 func isTryAgain(err error) bool {
-	reply, ok := errors.AsType[resp3.SimpleError](err)
+	reply, ok := asType[resp3.SimpleError](err)
 	return ok && strings.HasPrefix(reply.S, "TRYAGAIN")
 }
 
@@ -146,7 +145,7 @@ func (r *redirector) do(ctx context.Context, slot int, rcv any, args ...string) 
 			addr, asking = cmp.Or(r.owner[slot], r.seed), false
 			time.Sleep(time.Millisecond)
 		default:
-			if _, isReply := errors.AsType[resp3.SimpleError](err); !isReply {
+			if _, isReply := asType[resp3.SimpleError](err); !isReply {
 				_ = conn.Close()
 				delete(r.conns, addr)
 			}

@@ -2,7 +2,6 @@ package localcluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -26,7 +25,7 @@ func poll(ctx context.Context, what string, check func(context.Context) error) e
 		if err == nil {
 			return nil
 		}
-		if p, ok := errors.AsType[permanentError](err); ok {
+		if p, ok := asType[permanentError](err); ok {
 			return p.err
 		}
 		select {
