@@ -11,7 +11,9 @@ import (
 )
 
 // Result is the outcome of one command: its decoded reply in Value, or its
-// own error in Err. See actors.Result for the value types.
+// own error in Err. See actors.Result for the value types; its accessors
+// (Text, Int64, Float64, Bool, Bytes, Slice, StringMap, IsNil) give the
+// reply as the Go type you expect, with ErrNil for a nil reply.
 type Result = actors.Result
 
 // Pipeline queues commands and runs them with Exec. Commands are grouped into
