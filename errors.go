@@ -73,4 +73,8 @@ var (
 	// string that is not a number); its text names the reply's Go and
 	// RESP types.
 	ErrUnexpectedType = actors.ErrUnexpectedType
+	// ErrInvalidArgument is the error of a DoArgs command with an argument
+	// it cannot send: a type other than string, []byte, the integers, the
+	// floats and bool, or a NaN float. Such a command is never sent.
+	ErrInvalidArgument = errors.New("redactor: invalid argument")
 )
