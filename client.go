@@ -183,7 +183,12 @@ func (c *Client) Pipeline(opts ...PipelineOption) *Pipeline {
 // (context done, client closed) are in Result.Err too.
 func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 	call := doCalls.Get().(*doCall)
-	command := append(append(call.command[0][:0], cmd), args...)
+	return c.do(ctx, call, append(append(call.command[0][:0], cmd), args...))
+}
+
+// do runs command, built in call's own memory, and recycles call once
+// nothing reads it any more.
+func (c *Client) do(ctx context.Context, call *doCall, command []string) Result {
 	call.command[0] = command
 	call.exec.Commands, call.exec.Results = call.command[:], call.result[:0]
 	// A prerouted command is a plain one: only the others may block.
@@ -195,7 +200,7 @@ func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 	r := call.exec.Results[0]
 	clear(command)
 	call.result[0] = Result{}
-	doCalls.Put(call)
+	call.putBack()
 	return r
 }
 
@@ -207,6 +212,18 @@ type doCall struct {
 	result  [1]actors.Result
 	shard   [1]int32
 	done    chan *actors.Exec
+	// buf holds the text of DoArgs's arguments that are not strings.
+	buf []byte
+}
+
+// putBack recycles a call nothing reads any more; its command must be
+// cleared already.
+func (call *doCall) putBack() {
+	if cap(call.buf) > maxPooledArgBytes {
+		call.buf = nil
+	}
+	call.buf = call.buf[:0]
+	doCalls.Put(call)
 }
 
 var doCalls = sync.Pool{New: func() any { return &doCall{done: make(chan *actors.Exec, 1)} }}

@@ -17,6 +17,21 @@
 //	p.Do("GET", "user:{42}:name")
 //	results, err := p.Exec(ctx)
 //
+// # Typed arguments and results
+//
+// Do takes strings; DoArgs also takes []byte, integers, floats and bool,
+// sent as the text Redis parses, and refuses any other type in that
+// command's own Result (ErrInvalidArgument) without sending it. A Result's
+// accessors give its reply as a Go type: Text, Bytes, Int64, Float64, Bool,
+// Slice and StringMap, each returning the command's own error first and
+// ErrNil for a nil reply; they parse the numbers Redis sends as text (a
+// ZSCORE of "1.5") and refuse other conversions with ErrUnexpectedType.
+//
+//	p.DoArgs("ZADD", "scores", 1.5, "ada")
+//	p.DoArgs("ZSCORE", "scores", "ada")
+//	results, err := p.Exec(ctx)
+//	score, err := results[1].Float64() // 1.5
+//
 // # Parallel and serial pipelines
 //
 // Parallel is the default. Config.SerialPipelines makes the client send node

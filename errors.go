@@ -75,4 +75,17 @@ var (
 	// The client retries those; the error reaches the caller only when the
 	// retries ran out.
 	ErrNotSent = actors.ErrNotSent
+	// ErrNil is what Result's typed accessors (Text, Int64, Slice, ...)
+	// return for a nil reply: GET of a missing key, HGET of a missing
+	// field, a null array. Result.IsNil tells it without an accessor.
+	ErrNil = actors.ErrNil
+	// ErrUnexpectedType wraps the error of a typed accessor of Result
+	// given a reply it cannot convert (Int64 of an array, Float64 of a
+	// string that is not a number); its text names the reply's Go and
+	// RESP types.
+	ErrUnexpectedType = actors.ErrUnexpectedType
+	// ErrInvalidArgument is the error of a DoArgs command with an argument
+	// it cannot send: a type other than string, []byte, the integers, the
+	// floats and bool, or a NaN float. Such a command is never sent.
+	ErrInvalidArgument = errors.New("redactor: invalid argument")
 )

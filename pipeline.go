@@ -11,7 +11,9 @@ import (
 )
 
 // Result is the outcome of one command: its decoded reply in Value, or its
-// own error in Err. See actors.Result for the value types.
+// own error in Err. See actors.Result for the value types; its accessors
+// (Text, Int64, Float64, Bool, Bytes, Slice, StringMap, IsNil) give the
+// reply as the Go type you expect, with ErrNil for a nil reply.
 type Result = actors.Result
 
 // Pipeline queues commands and runs them with Exec. Commands are grouped into
@@ -106,8 +108,20 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownNode, p.node)
 	}
 	if p.tx {
+		if len(q.refused) > 0 {
+			return nil, q.refused[0].err
+		}
 		return p.execTx(ctx, cmds)
 	}
+	if len(q.refused) > 0 {
+		return p.execRefused(ctx, q)
+	}
+	return p.run(ctx, q, cmds)
+}
+
+// run sends cmds, the commands of q or some of them, and returns their
+// Results. It recycles q once nothing reads it any more.
+func (p *Pipeline) run(ctx context.Context, q *queue, cmds [][]string) ([]Result, error) {
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
 	// Route on this goroutine, so the coordinators only lay out batches.
 	q.shards = e.Preroute(p.client.routes.Load(), q.shards)
@@ -126,6 +140,47 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	return e.Results, nil
 }
 
+// execRefused runs the commands of q that DoArgs did not refuse, and gives
+// the refused ones their errors in their places.
+func (p *Pipeline) execRefused(ctx context.Context, q *queue) ([]Result, error) {
+	sent := make([][]string, 0, len(q.cmds)-len(q.refused))
+	refused := q.refused
+	for i, cmd := range q.cmds {
+		if len(refused) > 0 && refused[0].index == i {
+			refused = refused[1:]
+			continue
+		}
+		sent = append(sent, cmd)
+	}
+	out := make([]Result, len(q.cmds))
+	for _, r := range q.refused {
+		out[r.index] = Result{Err: r.err}
+	}
+	if len(sent) == 0 {
+		// Nothing to send: as for an empty pipeline, no I/O.
+		select {
+		case <-p.client.closed:
+			return nil, ErrClosed
+		default:
+		}
+		putQueue(q)
+		return out, nil
+	}
+	// run recycles q, and with it the refused list: out has the errors.
+	results, err := p.run(ctx, q, sent)
+	if err != nil {
+		return nil, err
+	}
+	k := 0
+	for i := range out {
+		if out[i].Err == nil {
+			out[i] = results[k]
+			k++
+		}
+	}
+	return out, nil
+}
+
 // queues recycles the queues of finished pipelines: a pipeline takes one
 // that a pipeline of any size left and grows it as it needs, so a steady
 // workload allocates none, and one caller's pipeline never sizes another's
@@ -136,6 +191,12 @@ var queues sync.Pool
 type queue struct {
 	cmds [][]string
 	args []string
+	// buf holds the text of DoArgs's arguments that were not strings; args
+	// point into it.
+	buf []byte
+	// refused are the commands DoArgs refused, in queue order; their place
+	// in cmds is nil.
+	refused []refusedCommand
 	// shards is room for the shard of each command (Exec.Preroute).
 	shards []int32
 }
@@ -144,6 +205,9 @@ type queue struct {
 const (
 	maxPooledCommands  = 16 << 10
 	maxPooledArguments = 64 << 10
+	// maxPooledArgBytes bounds the argument text a recycled queue keeps
+	// room for; a larger buffer is dropped, the queue kept.
+	maxPooledArgBytes = 64 << 10
 )
 
 // getQueue returns an empty queue.
@@ -162,7 +226,12 @@ func putQueue(q *queue) {
 	}
 	clear(q.cmds)
 	clear(q.args)
-	q.cmds, q.args = q.cmds[:0], q.args[:0]
+	clear(q.refused)
+	q.cmds, q.args, q.refused = q.cmds[:0], q.args[:0], q.refused[:0]
+	if cap(q.buf) > maxPooledArgBytes {
+		q.buf = nil
+	}
+	q.buf = q.buf[:0]
 	queues.Put(q)
 }
 

@@ -80,3 +80,15 @@ const nodeSpecificText = "acts on the node it reaches: name the node with Client
 // ErrUnknownNode is the error of commands sent to a node (Exec.Node) that
 // is not in the cluster's layout.
 var ErrUnknownNode = errors.New("redactor: no such node in the cluster's layout")
+
+// Errors of the typed accessors of Result (Result.Int64, Result.Text, ...).
+// The root package re-exports them; match them with errors.Is.
+var (
+	// ErrNil is what the accessors return for a nil reply (a null bulk
+	// string or array, RESP3 null): GET of a missing key, for example.
+	ErrNil = errors.New("redactor: nil reply")
+	// ErrUnexpectedType wraps the error of an accessor given a reply it
+	// cannot convert: an array to Int64, a string that is not a number to
+	// Float64. Its text names the reply's Go type and RESP type.
+	ErrUnexpectedType = errors.New("redactor: unexpected reply type")
+)
