@@ -105,8 +105,15 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	if p.node != "" && !p.client.isNode(p.node) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownNode, p.node)
 	}
+	if len(q.scripts) > 0 {
+		p.planScripts(ctx, q)
+	}
 	if p.tx {
-		return p.execTx(ctx, cmds)
+		results, err := p.execTx(ctx, cmds)
+		if err == nil && len(q.scripts) > 0 {
+			p.settleScripts(ctx, q, results)
+		}
+		return results, err
 	}
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
 	// Route on this goroutine, so the coordinators only lay out batches.
@@ -117,6 +124,9 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 		// The coordinator may still read the commands (or answered with
 		// the pipeline's own error): leave them to the GC.
 		return nil, err
+	}
+	if err == nil && len(q.scripts) > 0 {
+		p.settleScripts(ctx, q, e.Results)
 	}
 	// The coordinator answered: nothing reads the commands any more.
 	putQueue(q)
@@ -138,6 +148,8 @@ type queue struct {
 	args []string
 	// shards is room for the shard of each command (Exec.Preroute).
 	shards []int32
+	// scripts are the calls of scripts among cmds (Pipeline.Run).
+	scripts []queuedScript
 }
 
 // Bounds of a recycled queue: larger ones are left to the GC.
@@ -162,7 +174,8 @@ func putQueue(q *queue) {
 	}
 	clear(q.cmds)
 	clear(q.args)
-	q.cmds, q.args = q.cmds[:0], q.args[:0]
+	clear(q.scripts)
+	q.cmds, q.args, q.scripts = q.cmds[:0], q.args[:0], q.scripts[:0]
 	queues.Put(q)
 }
 
