@@ -42,9 +42,9 @@ import (
 // script's, never the NOSCRIPT. Alone, that costs one more round trip. In
 // a pipeline the re-sent calls run after the pipeline's other commands
 // (in their own queue order), so a command queued after such a call may
-// have run before it. That happens only on the first pipeline after a
-// node lost the script: a NOSCRIPT makes the Script forget every node it
-// knew held it, so its next calls go as EVAL, in order, until they have
+// have run before it. That happens only to the calls already on their way
+// when the loss shows: a NOSCRIPT makes the Script forget every node it
+// knew held it, so the calls after go as EVAL, in order, until they have
 // loaded it again. When the order matters even then, put the calls in a
 // WithTx pipeline (or a MULTI ... EXEC block): a script in a transaction
 // always goes as EVAL, because a NOSCRIPT inside EXEC could not be re-sent
