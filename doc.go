@@ -65,6 +65,16 @@
 //
 // docs/commands.md in the repository lists which command runs where.
 //
+// # Scripts
+//
+// NewScript makes a Lua script that Script.Run and Pipeline.Run send as
+// EVALSHA, routed by its keys like any command. A call goes as EVAL to a
+// node not yet known to hold the script, which loads it there without an
+// extra round trip and keeps a pipeline's order; a NOSCRIPT (a restart,
+// SCRIPT FLUSH, a failover) is re-sent as EVAL, so the caller gets the
+// script's result. FCALL and FCALL_RO need nothing more: they are routed
+// by their keys, and FUNCTION LOAD runs on every master.
+//
 // # Pub/Sub
 //
 // Client.Subscribe, Client.PSubscribe and Client.SSubscribe return a

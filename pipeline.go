@@ -107,20 +107,36 @@ func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	if p.node != "" && !p.client.isNode(p.node) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownNode, p.node)
 	}
-	if p.tx {
+	if len(q.scripts) > 0 {
+		p.planScripts(ctx, q)
+	}
+	var results []Result
+	var err error
+	switch {
+	case p.tx:
 		if len(q.refused) > 0 {
 			return nil, q.refused[0].err
 		}
-		return p.execTx(ctx, cmds)
+		// MULTI/EXEC wrap cmds: leave q to the GC.
+		q.abandoned = true
+		results, err = p.execTx(ctx, cmds)
+	case len(q.refused) > 0:
+		results, err = p.execRefused(ctx, q)
+	default:
+		results, err = p.run(ctx, q, cmds)
 	}
-	if len(q.refused) > 0 {
-		return p.execRefused(ctx, q)
+	if err == nil && len(q.scripts) > 0 {
+		p.settleScripts(ctx, q, results)
 	}
-	return p.run(ctx, q, cmds)
+	if !q.abandoned {
+		putQueue(q)
+	}
+	return results, err
 }
 
 // run sends cmds, the commands of q or some of them, and returns their
-// Results. It recycles q once nothing reads it any more.
+// Results. When the coordinator may still read the commands (ctx ended
+// first), it marks q abandoned: not to be recycled.
 func (p *Pipeline) run(ctx context.Context, q *queue, cmds [][]string) ([]Result, error) {
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
 	// Route on this goroutine, so the coordinators only lay out batches.
@@ -130,10 +146,9 @@ func (p *Pipeline) run(ctx context.Context, q *queue, cmds [][]string) ([]Result
 	if len(done) == 0 && err != nil {
 		// The coordinator may still read the commands (or answered with
 		// the pipeline's own error): leave them to the GC.
+		q.abandoned = true
 		return nil, err
 	}
-	// The coordinator answered: nothing reads the commands any more.
-	putQueue(q)
 	if err != nil {
 		return nil, err
 	}
@@ -163,10 +178,8 @@ func (p *Pipeline) execRefused(ctx context.Context, q *queue) ([]Result, error) 
 			return nil, ErrClosed
 		default:
 		}
-		putQueue(q)
 		return out, nil
 	}
-	// run recycles q, and with it the refused list: out has the errors.
 	results, err := p.run(ctx, q, sent)
 	if err != nil {
 		return nil, err
@@ -199,6 +212,11 @@ type queue struct {
 	refused []refusedCommand
 	// shards is room for the shard of each command (Exec.Preroute).
 	shards []int32
+	// scripts are the calls of scripts among cmds (Pipeline.Run).
+	scripts []queuedScript
+	// abandoned marks a queue the coordinator may still read: it is left
+	// to the GC, not recycled.
+	abandoned bool
 }
 
 // Bounds of a recycled queue: larger ones are left to the GC.
@@ -227,7 +245,8 @@ func putQueue(q *queue) {
 	clear(q.cmds)
 	clear(q.args)
 	clear(q.refused)
-	q.cmds, q.args, q.refused = q.cmds[:0], q.args[:0], q.refused[:0]
+	clear(q.scripts)
+	q.cmds, q.args, q.refused, q.scripts = q.cmds[:0], q.args[:0], q.refused[:0], q.scripts[:0]
 	if cap(q.buf) > maxPooledArgBytes {
 		q.buf = nil
 	}

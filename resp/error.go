@@ -52,6 +52,10 @@ func (e *Error) IsLoading() bool { return strings.HasPrefix(e.Msg, "LOADING") }
 // IsMasterDown reports whether the reply is MASTERDOWN.
 func (e *Error) IsMasterDown() bool { return strings.HasPrefix(e.Msg, "MASTERDOWN") }
 
+// IsNoScript reports whether the reply is NOSCRIPT: EVALSHA (or
+// EVALSHA_RO) named a script the node does not hold, so nothing ran.
+func (e *Error) IsNoScript() bool { return strings.HasPrefix(e.Msg, "NOSCRIPT") }
+
 // IsUnavailable reports whether the reply says the node cannot serve the
 // command now but may later: TRYAGAIN, LOADING, CLUSTERDOWN or MASTERDOWN.
 func (e *Error) IsUnavailable() bool {

@@ -180,6 +180,8 @@ func TestErrorRedirects(t *testing.T) {
 	assert.True(t, (&Error{Msg: "CLUSTERDOWN The cluster is down"}).IsClusterDown())
 	assert.True(t, (&Error{Msg: "LOADING Redis is loading the dataset in memory"}).IsLoading())
 	assert.True(t, (&Error{Msg: "MASTERDOWN Link with MASTER is down"}).IsMasterDown())
+	assert.True(t, (&Error{Msg: "NOSCRIPT No matching script. Please use EVAL."}).IsNoScript())
+	assert.False(t, (&Error{Msg: "ERR NOSCRIPT"}).IsNoScript())
 	assert.Equal(t, "ERR", (&Error{Msg: "ERR"}).Prefix())
 
 	wrapped := errors.Join(errors.New("context"), &Error{Msg: "ERR x"})
