@@ -432,3 +432,28 @@ func TestScriptAfterFailover(t *testing.T) {
 	require.NoError(t, err)
 	checkAppends(t, results, []string{key})
 }
+
+// TestScriptAmongRefusedArguments checks that script calls keep their
+// places, and their fallback, in a pipeline where DoArgs refused commands.
+func TestScriptAmongRefusedArguments(t *testing.T) {
+	ctx := testContext(t)
+	c := newClient(t, redactor.Config{})
+	s := redactor.NewScript(appendScript)
+	tagA, _ := tagsOnTwoMasters(t)
+	key := tagA + ":refused"
+	for range 2 { // EVAL on first use, then EVALSHA
+		require.NoError(t, c.Do(ctx, "DEL", key).Err)
+		p := c.Pipeline()
+		p.DoArgs("SET", key+":x", struct{}{}) // refused: never sent
+		p.Run(s, []string{key}, "a")
+		p.DoArgs("SET", key+":y", nil) // refused
+		p.Run(s, []string{key}, "b")
+		results, err := p.Exec(ctx)
+		require.NoError(t, err)
+		require.Len(t, results, 4)
+		assert.ErrorIs(t, results[0].Err, redactor.ErrInvalidArgument)
+		assert.Equal(t, redactor.Result{Value: "a"}, results[1])
+		assert.ErrorIs(t, results[2].Err, redactor.ErrInvalidArgument)
+		assert.Equal(t, redactor.Result{Value: "ab"}, results[3])
+	}
+}
