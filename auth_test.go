@@ -183,6 +183,30 @@ func TestAuth(t *testing.T) {
 		assert.Greater(t, calls.Load(), first)
 	})
 
+	t.Run("password revoked: commands fail at once", func(t *testing.T) {
+		for _, n := range c.Nodes() {
+			require.NoError(t, c.Do(ctx, n.Addr, nil, "ACL", "SETUSER", "revoked", "on", ">old", "~*", "&*", "+@all"))
+		}
+		client, err := redactor.New(ctx, redactor.Config{Addrs: c.Addrs(), Username: "revoked", Password: "old"})
+		require.NoError(t, err)
+		defer client.Close()
+		roundTrip(t, client, "rev")
+		for _, n := range c.Nodes() {
+			require.NoError(t, c.Do(ctx, n.Addr, nil, "ACL", "SETUSER", "revoked", "resetpass", ">new"))
+			require.NoError(t, c.Do(ctx, n.Addr, nil, "CLIENT", "KILL", "USER", "revoked"))
+		}
+		start := time.Now()
+		var r redactor.Result
+		// The first command may find its connection closed and be told so
+		// as not sent; the reconnect is refused.
+		require.Eventually(t, func() bool {
+			r = client.Do(ctx, "GET", "rev:1")
+			return r.Err != nil && errors.Is(r.Err, redactor.ErrAuth)
+		}, 2*time.Second, time.Millisecond)
+		assert.Less(t, time.Since(start), time.Second, "not retried until RetryTimeout: %v", r.Err)
+		assert.Contains(t, r.Err.Error(), "WRONGPASS")
+	})
+
 	t.Run("credentials error", func(t *testing.T) {
 		boom := errors.New("vault sealed")
 		_, err := redactor.New(ctx, redactor.Config{Addrs: c.Addrs(),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
@@ -120,10 +121,17 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 		}
 		return
 	}
-	if errors.Is(err, ErrNotSent) ||
+	if retryableNotSent(err) ||
 		errors.Is(err, ErrUnknownOutcome) && (c.cfg.RetryUnsafe || c.hasFlag(e.command(i), resp.FlagReadOnly)) {
 		r.refresh = c.retryLater(e, i) || r.refresh
 	}
+}
+
+// retryableNotSent reports whether err is of a command that never reached
+// its node for a reason that may pass: not a refused authentication, which
+// would only be refused again until RetryTimeout.
+func retryableNotSent(err error) bool {
+	return errors.Is(err, ErrNotSent) && !errors.Is(err, wire.ErrAuth)
 }
 
 // redirectTo queues positions to send to the node at key.addr.
@@ -150,7 +158,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 	}
 	multiErr := e.Results[blk.start].Err
 	if multiErr != nil {
-		if errors.Is(multiErr, ErrNotSent) {
+		if retryableNotSent(multiErr) {
 			c.retryAll(e, positions, r)
 		}
 		return

@@ -28,7 +28,9 @@ func LoadSlotMap(ctx context.Context, conn radix.Conn, tls bool) (*SlotMap, erro
 	if err == nil {
 		return parseShards(reply, host, tls)
 	}
-	if _, isReply := resp.AsError(err); !isReply {
+	// Only a server without CLUSTER SHARDS (ERR unknown subcommand) gets
+	// CLUSTER SLOTS: NOAUTH or NOPERM would only repeat themselves.
+	if e, isReply := resp.AsError(err); !isReply || e.Prefix() != "ERR" {
 		return nil, err
 	}
 	reply, slotsErr := resp.Do(ctx, conn, "CLUSTER", "SLOTS")
