@@ -69,7 +69,7 @@ var (
 	ErrAuth = wire.ErrAuth
 	// ErrTLS is the error of a connection whose TLS handshake failed: a
 	// certificate that does not verify, or a node that does not speak TLS.
-	ErrTLS = errors.New("redactor: TLS")
+	ErrTLS = wire.ErrTLS
 	// ErrNotSent marks a command that provably never reached its node (the
 	// connection could not be opened, or broke before any byte of it left).
 	// The client retries those; the error reaches the caller only when the

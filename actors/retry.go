@@ -128,10 +128,11 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 }
 
 // retryableNotSent reports whether err is of a command that never reached
-// its node for a reason that may pass: not a refused authentication, which
-// would only be refused again until RetryTimeout.
+// its node for a reason that may pass: not a refused authentication or a
+// certificate that does not verify, which would only fail again until
+// RetryTimeout.
 func retryableNotSent(err error) bool {
-	return errors.Is(err, ErrNotSent) && !errors.Is(err, wire.ErrAuth)
+	return errors.Is(err, ErrNotSent) && !errors.Is(err, wire.ErrAuth) && !errors.Is(err, wire.ErrTLS)
 }
 
 // redirectTo queues positions to send to the node at key.addr.

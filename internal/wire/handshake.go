@@ -18,6 +18,10 @@ import (
 // right to run the connection's setup (NOPERM).
 var ErrAuth = errors.New("redactor: authentication failed")
 
+// ErrTLS marks a connection whose TLS handshake failed: a certificate that
+// does not verify, or a peer that does not speak TLS.
+var ErrTLS = errors.New("redactor: TLS")
+
 // Handshake is what a new connection sends before any command: the RESP
 // protocol, the credentials, the client's name, READONLY. The zero value
 // sends nothing.
