@@ -67,7 +67,7 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int) (net.Co
 		return nil, err
 	}
 	if c.cfg.TLS != nil {
-		if nc, err = c.handshakeTLS(ctx, nc, target); err != nil {
+		if nc, err = c.handshakeTLS(ctx, nc, addr, target); err != nil {
 			return nil, err
 		}
 	}
@@ -87,14 +87,16 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int) (net.Co
 	return nc, nil
 }
 
-// handshakeTLS runs the TLS handshake on nc, a connection to target. The
-// server's name for SNI and for verifying its certificate is Config.TLS's
-// ServerName, else the host of target.
-func (c *Client) handshakeTLS(ctx context.Context, nc net.Conn, target string) (net.Conn, error) {
+// handshakeTLS runs the TLS handshake on nc, a connection to the node at
+// addr reached at target. The name the server's certificate is verified
+// against (and sent for SNI) is Config.TLS's ServerName, else the host name
+// the node announces, else the host of addr: the node's identity, whatever
+// AddrRemap made of its network address.
+func (c *Client) handshakeTLS(ctx context.Context, nc net.Conn, addr, target string) (net.Conn, error) {
 	conf := c.cfg.TLS
 	if conf.ServerName == "" {
 		conf = conf.Clone()
-		conf.ServerName, _, _ = net.SplitHostPort(target)
+		conf.ServerName = c.serverName(addr)
 	}
 	tc := tls.Client(nc, conf)
 	if err := tc.HandshakeContext(ctx); err != nil {
@@ -105,7 +107,20 @@ func (c *Client) handshakeTLS(ctx context.Context, nc net.Conn, target string) (
 		if errors.As(err, &header) || ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: %s: TLS handshake: %w (is it a TLS port? Config.TLS is set)", ErrTLS, target, err)
 		}
-		return nil, fmt.Errorf("%w: %s: TLS handshake: %w", ErrTLS, target, err)
+		return nil, fmt.Errorf("%w: %s: TLS handshake as %q: %w", ErrTLS, target, conf.ServerName, err)
 	}
 	return tc, nil
+}
+
+// serverName is the name a TLS node at addr is verified by when
+// Config.TLS names none: the host name the node announces in the slot map,
+// else addr's host.
+func (c *Client) serverName(addr string) string {
+	if routes := c.routes.Load(); routes != nil {
+		if h := routes.Map.Hostname(addr); h != "" {
+			return h
+		}
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	return host
 }

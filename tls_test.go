@@ -109,3 +109,45 @@ func TestTLS(t *testing.T) {
 		assert.Contains(t, err.Error(), "is it a TLS port?")
 	})
 }
+
+// TestTLSAnnouncedHostname checks that a node is verified by the host name
+// it announces: the certificate names only that host, the slot map names
+// nodes by IP (cluster-preferred-endpoint-type ip, the default), and the
+// name does not resolve, so the seed is reached through AddrRemap.
+func TestTLSAnnouncedHostname(t *testing.T) {
+	const host = "node.redactor.invalid"
+	certs, err := testcert.Generate(t.TempDir(), host)
+	require.NoError(t, err)
+	c := localcluster.StartT(t, localcluster.Config{Masters: 3,
+		ServerArgs: []string{"--cluster-announce-hostname", host},
+		TLS: &localcluster.TLS{CertFile: certs.CertFile, KeyFile: certs.KeyFile, CAFile: certs.CAFile,
+			Client: &tls.Config{RootCAs: certs.Pool, ServerName: host}}})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	_, port, _ := strings.Cut(c.Addrs()[0], ":")
+	client, err := redactor.New(ctx, redactor.Config{
+		Addrs: []string{host + ":" + port},
+		TLS:   &tls.Config{RootCAs: certs.Pool},
+		AddrRemap: func(addr string) string {
+			return strings.Replace(addr, host, "127.0.0.1", 1)
+		},
+	})
+	require.NoError(t, err)
+	defer client.Close()
+	for _, n := range client.Nodes() {
+		assert.True(t, strings.HasPrefix(n.Addr, "127.0.0.1:"), "nodes by IP: %s", n.Addr)
+	}
+	p := client.Pipeline()
+	for i := range 30 {
+		p.Do("SET", fmt.Sprintf("tls-host:%d", i), "v")
+	}
+	results, err := p.Exec(ctx)
+	require.NoError(t, err)
+	for _, r := range results {
+		require.NoError(t, r.Err, "every master verified by its announced host name")
+	}
+	// The certificate does not cover the IP address the nodes are named by.
+	_, err = redactor.New(ctx, redactor.Config{Addrs: c.Addrs(), TLS: &tls.Config{RootCAs: certs.Pool}})
+	var hostname x509.HostnameError
+	require.ErrorAs(t, err, &hostname)
+}

@@ -80,6 +80,12 @@ func parseShards(reply any, fallbackHost string, tls bool) (*SlotMap, error) {
 				host, _ = node["ip"].(string)
 			}
 			addr := joinAddr(host, port, fallbackHost)
+			if hostname, _ := node["hostname"].(string); hostname != "" {
+				if shard.Hostnames == nil {
+					shard.Hostnames = map[string]string{}
+				}
+				shard.Hostnames[addr] = hostname
+			}
 			if role == "master" {
 				shard.Master = addr
 				shard.MasterID, _ = node["id"].(string)

@@ -23,6 +23,10 @@ type Shard struct {
 	Replicas []string
 	// Ranges are the inclusive slot ranges the master serves.
 	Ranges []SlotRange
+	// Hostnames are the host names the shard's nodes announce
+	// (cluster-announce-hostname), by their addresses; nil when none does.
+	// A TLS client verifies a node by it.
+	Hostnames map[string]string
 }
 
 // SlotRange is an inclusive range of hash slots.
@@ -75,6 +79,17 @@ func (m *SlotMap) ShardIndex(slot uint16) (int, bool) {
 func (m *SlotMap) Master(slot uint16) string {
 	if i, ok := m.ShardIndex(slot); ok {
 		return m.shards[i].Master
+	}
+	return ""
+}
+
+// Hostname returns the host name the node at addr announces, or "" when it
+// announces none.
+func (m *SlotMap) Hostname(addr string) string {
+	for _, s := range m.shards {
+		if h, ok := s.Hostnames[addr]; ok {
+			return h
+		}
 	}
 	return ""
 }

@@ -20,15 +20,28 @@ import (
 // Files are the PEM files Generate writes.
 type Files struct {
 	// CAFile is the authority's certificate; CertFile and KeyFile are the
-	// node certificate (for 127.0.0.1, ::1 and localhost, good for servers
-	// and clients) and its key.
+	// node certificate (good for servers and clients) and its key.
 	CAFile, CertFile, KeyFile string
 	// Pool holds the authority's certificate, for a tls.Config's RootCAs.
 	Pool *x509.CertPool
 }
 
-// Generate writes a new authority and a node certificate into dir.
-func Generate(dir string) (Files, error) {
+// Generate writes a new authority and a node certificate into dir. The
+// certificate is for names (host names or IP addresses), by default
+// localhost, 127.0.0.1 and ::1.
+func Generate(dir string, names ...string) (Files, error) {
+	if len(names) == 0 {
+		names = []string{"localhost", "127.0.0.1", "::1"}
+	}
+	var dnsNames []string
+	var ips []net.IP
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			dnsNames = append(dnsNames, n)
+		}
+	}
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Files{}, err
@@ -57,9 +70,9 @@ func Generate(dir string) (Files, error) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		Subject:      pkix.Name{CommonName: names[0]},
+		DNSNames:     dnsNames,
+		IPAddresses:  ips,
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
