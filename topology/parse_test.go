@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -144,7 +145,18 @@ func TestParseRealReplies(t *testing.T) {
 			}
 			require.NoError(t, err)
 			want := wantFixtureShards(t, tt.addr)
-			assert.Equal(t, want, inSlotOrder(m.Shards()))
+			got := inSlotOrder(m.Shards())
+			for i, shard := range got {
+				// Nodes that announce a host name are known by it.
+				for _, addr := range append([]string{shard.Master}, shard.Replicas...) {
+					host, _, _ := net.SplitHostPort(addr)
+					if strings.HasSuffix(host, ".redactor.test") && strings.HasPrefix(tt.file, "shards") {
+						assert.Equal(t, host, m.Hostname(addr))
+					}
+				}
+				got[i].Hostnames = nil
+			}
+			assert.Equal(t, want, got)
 			assert.Equal(t, SlotCount, m.Covered())
 			var wantMasters, gotMasters []string
 			for _, s := range want {
@@ -268,9 +280,11 @@ func TestParseShards(t *testing.T) {
 		{name: "no endpoint and no ip uses the answering host", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "endpoint", nil, "ip", nil))},
 			want: []Shard{{Master: "seed.example:7000", MasterID: "id-7000", Ranges: full}}},
 		{name: "hostname endpoint", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "endpoint", "redis-0.example", "hostname", "redis-0.example"))},
-			want: []Shard{{Master: "redis-0.example:7000", MasterID: "id-7000", Ranges: full}}},
-		{name: "ip endpoint wins over hostname", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "hostname", "redis-0.example"))},
-			want: []Shard{{Master: "10.0.0.1:7000", MasterID: "id-7000", Ranges: full}}},
+			want: []Shard{{Master: "redis-0.example:7000", MasterID: "id-7000", Ranges: full,
+				Hostnames: map[string]string{"redis-0.example:7000": "redis-0.example"}}}},
+		{name: "ip endpoint wins over hostname, which names the node for TLS", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "hostname", "redis-0.example"))},
+			want: []Shard{{Master: "10.0.0.1:7000", MasterID: "id-7000", Ranges: full,
+				Hostnames: map[string]string{"10.0.0.1:7000": "redis-0.example"}}}},
 		{name: "IPv6 endpoint", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "endpoint", "::1", "ip", "::1"))},
 			want: []Shard{{Master: "[::1]:7000", MasterID: "id-7000", Ranges: full}}},
 		{name: "IPv6 answering host", fallback: "::1", reply: []any{shardsEntry(slots, shardsNode("master", 7000, "endpoint", "", "ip", ""))},
