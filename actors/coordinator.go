@@ -329,17 +329,17 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 			return c.groupSpecial(ctx, e, idx)
 		}
 		var (
-			shard int
-			info  *resp.CommandInfo
-			err   error
+			loc location
+			err error
 		)
 		if pre != nil {
-			shard = int(pre[i])
+			loc.shard = int(pre[i])
 		} else {
-			shard, info, err = c.shardOf(routes, e.Commands[i])
+			loc, err = c.locate(routes, e.Commands[i])
 		}
+		shard, info := loc.shard, loc.info
 		switch {
-		case special(info):
+		case special(info), loc.split:
 			return c.groupSpecial(ctx, e, idx)
 		case err != nil:
 			if errs == nil {
