@@ -206,8 +206,8 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 		shard, info, err = c.shardOf(routes, e.Commands[0])
 	}
 	if err != nil || special(info) {
-		// Records the error, retrying an unserved slot; or routes what
-		// needs more than keys.
+		// Records the error, retrying an unserved slot; or splits a
+		// multi-key command by slot, or routes what needs more than keys.
 		c.route(ctx, e, nil)
 		return
 	}
@@ -329,19 +329,22 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 			return c.groupSpecial(ctx, e, idx)
 		}
 		var (
-			loc location
-			err error
+			shard int
+			info  *resp.CommandInfo
+			err   error
 		)
 		if pre != nil {
-			loc.shard = int(pre[i])
+			shard = int(pre[i])
 		} else {
-			loc, err = c.locate(routes, e.Commands[i])
+			shard, info, err = c.shardOf(routes, e.Commands[i])
 		}
-		shard, info := loc.shard, loc.info
 		switch {
-		case special(info), loc.split:
+		case special(info):
 			return c.groupSpecial(ctx, e, idx)
 		case err != nil:
+			if _, split := c.splitOf(info, e.Commands[i], err); split {
+				return c.groupSpecial(ctx, e, idx)
+			}
 			if errs == nil {
 				errs = make([]error, n)
 			}

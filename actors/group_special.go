@@ -138,8 +138,7 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 			continue
 		}
 		args := e.Commands[i]
-		loc, err := c.locate(routes, args)
-		shard, info := loc.shard, loc.info
+		shard, info, err := c.shardOf(routes, args)
 		switch {
 		case info != nil && info.Class == resp.ClassRefused:
 			fail(i, notPipelinable(args, refusalText[info.Refusal]))
@@ -147,11 +146,11 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 		case info != nil && info.Class == resp.ClassNodeSpecific:
 			fail(i, notPipelinable(args, nodeSpecificText))
 			continue
-		case loc.split:
-			l, _ := splitLayout(info, args, c.keys)
-			current = c.groupSplit(g, e, i, info, l, current, wrote, fail)
-			continue
 		case err != nil:
+			if l, split := c.splitOf(info, args, err); split {
+				current = c.groupSplit(g, e, i, info, l, current, wrote, fail)
+				continue
+			}
 			fail(i, err)
 			continue
 		}

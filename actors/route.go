@@ -17,17 +17,12 @@ type location struct {
 	slot int
 	// info is the command's table entry, nil when unknown.
 	info *resp.CommandInfo
-	// split is set, with ErrCrossSlot, for a command whose keys span
-	// slots and that may be split by slot (see splitLayout): the
-	// coordinator sends it as one part per slot.
-	split bool
 }
 
 // locate finds where args goes by routes, using scratch for the key
 // positions (returned for reuse). It has no state: the callers' goroutines
 // (Exec.Preroute) and the coordinator share it. A command whose keys span
-// slots gets ErrCrossSlot, with loc.split set when it may be split instead
-// (which only the coordinator does, outside transactions).
+// slots gets ErrCrossSlot; the coordinator may split it instead (splitOf).
 func locate(routes *topology.Routes, args []string, scratch []int) (location, []int, error) {
 	loc := location{shard: -1, slot: -1}
 	if len(args) == 0 || args[0] == "" {
@@ -46,7 +41,6 @@ func locate(routes *topology.Routes, args []string, scratch []int) (location, []
 	loc.slot = int(slot)
 	for _, k := range keys[1:] {
 		if topology.Slot(args[k]) != slot {
-			_, loc.split = splitLayout(info, args, keys)
 			return loc, keys, fmt.Errorf("%w (%s)", ErrCrossSlot, args[0])
 		}
 	}

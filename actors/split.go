@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -58,6 +59,18 @@ func splitLayout(info *resp.CommandInfo, args []string, keys []int) (keyLayout, 
 		}
 	}
 	return l, true
+}
+
+// splitOf reports whether args, which the coordinator's locate (or
+// shardOf) just refused with err, is split by slot instead, and how its
+// keys lie: when err is ErrCrossSlot and splitLayout allows it. It reads
+// the key positions locate left in c.keys. Only routing outside
+// transactions asks; the callers' goroutines (Preroute) never split.
+func (c *coordinator) splitOf(info *resp.CommandInfo, args []string, err error) (keyLayout, bool) {
+	if !errors.Is(err, ErrCrossSlot) {
+		return keyLayout{}, false
+	}
+	return splitLayout(info, args, c.keys)
 }
 
 // splitBySlot returns the parts of args, whose keys lie by l: one per slot,
