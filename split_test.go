@@ -13,6 +13,7 @@ import (
 
 	"github.com/redactor-go/redactor"
 	"github.com/redactor-go/redactor/internal/localcluster"
+	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -154,6 +155,11 @@ func TestNeverSplit(t *testing.T) {
 	}
 	assert.Equal(t, redactor.Result{Value: []any{nil, nil}}, results[5])
 	assert.Equal(t, redactor.Result{Value: int64(0)}, c.Do(ctx, "EXISTS", a, b), "nothing ran")
+
+	// The zero policy turns splitting off.
+	off := newClient(t, redactor.Config{CommandPolicies: map[string]resp.Policy{"mget": {}}})
+	assert.ErrorIs(t, off.Do(ctx, "MGET", a, b).Err, redactor.ErrCrossSlot)
+	assert.Equal(t, redactor.Result{Value: int64(0)}, off.Do(ctx, "DEL", a, b), "only MGET")
 }
 
 // TestSplitPartRefused makes one master refuse writes (maxmemory 1, so

@@ -42,6 +42,17 @@ func TestSplitLayout(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+
+	// Config.CommandPolicies turns splitting off, or on.
+	table = table.WithPolicies(map[string]resp.Policy{"mget": {}, "sunion": {Request: resp.RequestMultiShard}})
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{{[]string{"MGET", "a", "b"}, false}, {[]string{"SUNION", "a", "b"}, true}} {
+		info, _ := table.Lookup(tc.args)
+		_, ok := splitLayout(info, tc.args, info.KeyPositions(tc.args, nil))
+		assert.Equal(t, tc.ok, ok, tc.args[0])
+	}
 }
 
 func TestSplitBySlot(t *testing.T) {
