@@ -123,16 +123,16 @@ func TestMixedErrorsLandOnTheirOwnCommands(t *testing.T) {
 	c := newClient(t, redactor.Config{})
 	k := t.Name()
 	p := c.Pipeline()
-	p.Do("SET", k+":s", "v")             // 0 ok
-	p.Do("LPUSH", k+":l", "x")           // 1 ok
-	p.Do("GET", k+":l")                  // 2 WRONGTYPE
-	p.Do("NOSUCHCOMMAND", k)             // 3 unknown command
-	p.Do("MSET", "a"+k, "1", "b"+k, "2") // 4 CROSSSLOT (different slots)
-	p.Do("GET", k+":s")                  // 5 ok
-	p.Do("")                             // 6 empty command
-	p.Do("SET", k+":s")                  // 7 arity error from the server
-	p.Do("INCR", k+":s")                 // 8 not an integer
-	p.Do("LLEN", k+":l")                 // 9 ok
+	p.Do("SET", k+":s", "v")               // 0 ok
+	p.Do("LPUSH", k+":l", "x")             // 1 ok
+	p.Do("GET", k+":l")                    // 2 WRONGTYPE
+	p.Do("NOSUCHCOMMAND", k)               // 3 unknown command
+	p.Do("MSETNX", "a"+k, "1", "b"+k, "2") // 4 CROSSSLOT (different slots, never split)
+	p.Do("GET", k+":s")                    // 5 ok
+	p.Do("")                               // 6 empty command
+	p.Do("SET", k+":s")                    // 7 arity error from the server
+	p.Do("INCR", k+":s")                   // 8 not an integer
+	p.Do("LLEN", k+":l")                   // 9 ok
 	results, err := p.Exec(ctx)
 	require.NoError(t, err)
 	require.Len(t, results, 10)

@@ -103,7 +103,12 @@ type Config struct {
 	// CommandPolicies overrides where commands run and how their replies
 	// merge, by lower-case name ("dbsize", or "container|sub" such as
 	// "script|load"). By default the client follows the server's COMMAND
-	// tips, corrected by resp.KnownPolicies. See docs/commands.md.
+	// tips, corrected by resp.KnownPolicies. The zero Policy on a
+	// multi_shard command ("mget": {}) stops the client splitting it by
+	// slot (ErrCrossSlot again); RequestMultiShard on a command whose keys,
+	// with their values, are the tail of its arguments makes it split, its
+	// parts merged by the Response policy (the default: one value per key,
+	// in key order, as MGET). See docs/commands.md.
 	CommandPolicies map[string]resp.Policy
 
 	// MaxRedirects is how many MOVED/ASK redirects one command may follow

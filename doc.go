@@ -43,7 +43,17 @@
 // Exec's own error is for the pipeline as a whole: its context ended, the
 // client is closed. Each command's error is in its Result: a *RedisError for
 // an error reply of the server (match it with errors.As), ErrCrossSlot for a
-// command whose keys span slots, and so on.
+// command whose keys span slots that cannot be split, and so on.
+//
+// # Multi-key commands across slots
+//
+// MGET, MSET, DEL, UNLINK, EXISTS and TOUCH whose keys span slots are split
+// into one part per slot, sent with the rest of the pipeline, and merged
+// into one Result in their place (MGET's values in the caller's key order,
+// counts summed, MSET's OK). A split command is not atomic. When a part
+// fails, the Result has no value and its error names the part's keys.
+// MSETNX and commands in a transaction are never split. See
+// docs/commands.md.
 //
 // # Commands that need more than the shared connection
 //

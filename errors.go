@@ -22,7 +22,10 @@ var (
 	// work, such as a negative duration.
 	ErrInvalidConfig = errors.New("redactor: invalid config")
 	// ErrCrossSlot is the error of a command whose keys hash to different
-	// slots. Such a command is never sent.
+	// slots and that the client does not split by slot: one without a
+	// multi_shard tip, MSETNX, or any command in a transaction (MGET, MSET,
+	// DEL, UNLINK, EXISTS and TOUCH are split elsewhere). Such a command is
+	// never sent.
 	ErrCrossSlot = actors.ErrCrossSlot
 	// ErrEmptyCommand is the error of a command without a name.
 	ErrEmptyCommand = actors.ErrEmptyCommand

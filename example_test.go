@@ -68,7 +68,8 @@ func ExampleClient_Do() {
 	}
 	defer c.Close()
 
-	r := c.Do(ctx, "MSET", "example:a", "1", "example:b", "2")
+	// MSETNX is all-or-nothing: its keys must share a slot.
+	r := c.Do(ctx, "MSETNX", "example:a", "1", "example:b", "2")
 	fmt.Println(errors.Is(r.Err, redactor.ErrCrossSlot))
 	// Output:
 	// true

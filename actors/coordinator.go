@@ -206,8 +206,8 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 		shard, info, err = c.shardOf(routes, e.Commands[0])
 	}
 	if err != nil || special(info) {
-		// Records the error, retrying an unserved slot; or routes what
-		// needs more than keys.
+		// Records the error, retrying an unserved slot; or splits a
+		// multi-key command by slot, or routes what needs more than keys.
 		c.route(ctx, e, nil)
 		return
 	}
@@ -342,6 +342,9 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 		case special(info):
 			return c.groupSpecial(ctx, e, idx)
 		case err != nil:
+			if _, split := c.splitOf(info, e.Commands[i], err); split {
+				return c.groupSpecial(ctx, e, idx)
+			}
 			if errs == nil {
 				errs = make([]error, n)
 			}

@@ -44,6 +44,25 @@ func (l *eventLog) all() []string {
 	return append([]string(nil), l.events...)
 }
 
+// answer is the fake node's reply to args: "<node>:<command args>", but
+// for the multi-key commands a reply of the real command's shape: MGET a
+// "<node>:<key>" per key, DEL and EXISTS the number of keys, MSET OK.
+func (n *fakeNode) answer(args []string) any {
+	switch strings.ToUpper(args[0]) {
+	case "MGET":
+		values := make([]any, 0, len(args)-1)
+		for _, k := range args[1:] {
+			values = append(values, n.name+":"+k)
+		}
+		return values
+	case "DEL", "EXISTS":
+		return int64(len(args) - 1)
+	case "MSET":
+		return "OK"
+	}
+	return n.name + ":" + strings.Join(args, " ")
+}
+
 func (n *fakeNode) Receive(ctx actor.Context) {
 	b, ok := ctx.Message().(*nodeBatch)
 	if !ok {
@@ -54,7 +73,7 @@ func (n *fakeNode) Receive(ctx actor.Context) {
 	// Answer a little later, so a serial coordinator visibly waits.
 	time.AfterFunc(5*time.Millisecond, func() {
 		for _, i := range b.idx {
-			b.exec.Results[i] = Result{Value: n.name + ":" + strings.Join(b.exec.Commands[i], " ")}
+			*b.exec.result(i) = Result{Value: n.answer(b.exec.command(i))}
 		}
 		b.replied = len(b.idx)
 		n.log.add(n.name + " done")
@@ -107,7 +126,11 @@ func startCoordinator(t *testing.T) (*actor.ActorSystem, *actor.PID, *eventLog) 
 	}
 	m, err := topology.NewSlotMap(shards)
 	require.NoError(t, err)
-	routes := &topology.Routes{Version: 1, Map: m, Nodes: nodes, Commands: loadCommandTable(t)}
+	byAddr := map[string]*actor.PID{}
+	for i, pid := range nodes {
+		byAddr[shards[i].Master] = pid
+	}
+	routes := &topology.Routes{Version: 1, Map: m, Nodes: nodes, ByAddr: byAddr, Commands: loadCommandTable(t)}
 	coord := system.Root.Spawn(CoordinatorProps(CoordinatorConfig{Routes: routes}))
 	return system, coord, log
 }
@@ -130,14 +153,14 @@ func run(t *testing.T, system *actor.ActorSystem, coord *actor.PID, mode Mode, c
 func TestCoordinatorKeepsQueueOrderAcrossNodes(t *testing.T) {
 	system, coord, _ := startCoordinator(t)
 	e := run(t, system, coord, Parallel,
-		[]string{"PING"},                     // keyless at the start: joins the first keyed batch (n2)
-		[]string{"GET", "a"},                 // n2
-		[]string{"GET", "b"},                 // n0
-		[]string{"ECHO", "x"},                // keyless: joins the batch of the command before (n0)
-		[]string{"MSET", "a", "1", "b", "2"}, // CROSSSLOT, never sent
-		[]string{"GET", "c"},                 // n1
-		[]string{""},                         // empty command
-		[]string{"GET", "{b}other"},          // n0
+		[]string{"PING"},                       // keyless at the start: joins the first keyed batch (n2)
+		[]string{"GET", "a"},                   // n2
+		[]string{"GET", "b"},                   // n0
+		[]string{"ECHO", "x"},                  // keyless: joins the batch of the command before (n0)
+		[]string{"MSETNX", "a", "1", "b", "2"}, // CROSSSLOT (never split), never sent
+		[]string{"GET", "c"},                   // n1
+		[]string{""},                           // empty command
+		[]string{"GET", "{b}other"},            // n0
 	)
 	require.NoError(t, e.Err)
 	assert.Equal(t, "n2:PING", e.Results[0].Value)

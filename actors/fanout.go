@@ -9,21 +9,31 @@ import (
 	"github.com/redactor-go/redactor/resp"
 )
 
-// part is one node's copy of a fanned-out command.
+// part is one node's copy of a fanned-out command, or one slot's part of
+// a split command (split.go).
 type part struct {
-	cmd    int    // the command's position in Exec.Commands
-	addr   string // the node it runs on
+	cmd  int    // the command's position in Exec.Commands
+	addr string // the node it runs on (last sent to, for a split part)
+	// args, for a part of a split command, is the part's own command: the
+	// name and the keys of one slot with their values; nil for a copy of
+	// the whole command.
+	args []string
+	// slot is a split part's slot; ords are the ordinals (0 for the first)
+	// of the command's keys it carries, in order; nil for a copy.
+	slot   int
+	ords   []int
 	result Result
 }
 
 // fan is a command run on several nodes (DBSIZE on every master, SCRIPT
-// LOAD on every node, WAIT where the pipeline wrote): its parts, and how
-// their replies merge into its Result.
+// LOAD on every node, WAIT where the pipeline wrote) or split by slot
+// (MGET): its parts, and how their replies merge into its Result.
 type fan struct {
 	cmd         int
 	first, n    int // parts[first : first+n]
 	policy      resp.ResponsePolicy
-	emptyResult Result // the Result when there are no parts
+	keys        keyLayout // where a split command's keys lie; zero for copies
+	emptyResult Result    // the Result when there are no parts
 }
 
 // addPart adds a part of command i on the node at addr and returns its
@@ -33,28 +43,29 @@ func (e *Exec) addPart(i int, addr string) int {
 	return len(e.Commands) + len(e.parts) - 1
 }
 
-// mergeFans sets the Result of every fanned-out command from its parts.
+// mergeFans sets the Result of every fanned-out or split command from its
+// parts.
 func (e *Exec) mergeFans() {
 	for _, f := range e.fans {
 		if f.n == 0 {
 			e.Results[f.cmd] = f.emptyResult
 			continue
 		}
-		e.Results[f.cmd] = mergeParts(e.Commands[f.cmd], e.parts[f.first:f.first+f.n], f.policy)
+		e.Results[f.cmd] = mergeParts(e.Commands[f.cmd], e.parts[f.first:f.first+f.n], f.policy, f.keys)
 	}
 }
 
 // mergeParts merges the replies of a command's parts by its response
-// policy. A part whose outcome is unknown makes the whole outcome unknown;
-// other failures are named with their node.
-func mergeParts(args []string, parts []part, policy resp.ResponsePolicy) Result {
-	name := strings.ToUpper(commandName(args))
-	partErr := func(p part) error {
-		return fmt.Errorf("redactor: %s on %s: %w", name, p.addr, p.result.Err)
-	}
+// policy; keys is where a split command's keys lie (zero for copies of a
+// fanned-out command). A part whose outcome is unknown makes the whole
+// outcome unknown; other failures are named with their node, or with
+// their keys for a split command's parts. When a part failed, the merged
+// Result has no Value: a partial count is not the command's.
+func mergeParts(args []string, parts []part, policy resp.ResponsePolicy, keys keyLayout) Result {
+	m := merger{name: strings.ToUpper(commandName(args)), args: args, keys: keys}
 	for _, p := range parts {
 		if p.result.Err != nil && errors.Is(p.result.Err, ErrUnknownOutcome) {
-			return Result{Err: partErr(p)}
+			return Result{Err: m.partErr(p)}
 		}
 	}
 	if policy == resp.ResponseOneSucceeded {
@@ -63,12 +74,12 @@ func mergeParts(args []string, parts []part, policy resp.ResponsePolicy) Result 
 				return p.result
 			}
 		}
-		return Result{Err: partErr(parts[0])}
+		return Result{Err: m.partErr(parts[0])}
 	}
 	var failed []error
 	for _, p := range parts {
 		if p.result.Err != nil {
-			failed = append(failed, partErr(p))
+			failed = append(failed, m.partErr(p))
 		}
 	}
 	if len(failed) > 0 {
@@ -78,9 +89,9 @@ func mergeParts(args []string, parts []part, policy resp.ResponsePolicy) Result 
 	case resp.ResponseAllSucceeded:
 		return parts[0].result
 	case resp.ResponseAggSum, resp.ResponseAggMin, resp.ResponseAggMax:
-		return mergeInts(name, parts, policy)
+		return m.ints(parts, policy)
 	case resp.ResponseAggLogicalAnd, resp.ResponseAggLogicalOr:
-		return mergeLogical(name, parts, policy == resp.ResponseAggLogicalAnd)
+		return m.logical(parts, policy == resp.ResponseAggLogicalAnd)
 	case resp.ResponseSpecial:
 		byNode := make(map[string]any, len(parts))
 		for _, p := range parts {
@@ -88,16 +99,39 @@ func mergeParts(args []string, parts []part, policy resp.ResponsePolicy) Result 
 		}
 		return Result{Value: byNode}
 	}
+	if keys.step > 0 {
+		return m.byKey(parts)
+	}
 	return mergeDefault(parts)
 }
 
-// mergeInts sums, or takes the least or greatest of, integer replies.
-func mergeInts(name string, parts []part, policy resp.ResponsePolicy) Result {
+// merger merges the parts of one command.
+type merger struct {
+	name string // the command's name, for errors
+	args []string
+	keys keyLayout
+}
+
+// partErr is the error of a failed part, naming where it ran.
+func (m *merger) partErr(p part) error {
+	return fmt.Errorf("redactor: %s %s: %w", m.name, m.where(p), p.result.Err)
+}
+
+// where names a part: its node, or a split part's keys.
+func (m *merger) where(p part) string {
+	if p.ords == nil {
+		return "on " + p.addr
+	}
+	return "part of keys " + keyList(m.args, m.keys, p.ords)
+}
+
+// ints sums, or takes the least or greatest of, integer replies.
+func (m *merger) ints(parts []part, policy resp.ResponsePolicy) Result {
 	var acc int64
 	for k, p := range parts {
 		n, ok := p.result.Value.(int64)
 		if !ok {
-			return Result{Err: fmt.Errorf("redactor: %s on %s: reply %T, want an integer to merge", name, p.addr, p.result.Value)}
+			return Result{Err: fmt.Errorf("redactor: %s %s: reply %T, want an integer to merge", m.name, m.where(p), p.result.Value)}
 		}
 		switch {
 		case k == 0:
@@ -113,9 +147,9 @@ func mergeInts(name string, parts []part, policy resp.ResponsePolicy) Result {
 	return Result{Value: acc}
 }
 
-// mergeLogical ANDs or ORs integer (0/1) replies, element by element for
+// logical ANDs or ORs integer (0/1) replies, element by element for
 // arrays (SCRIPT EXISTS).
-func mergeLogical(name string, parts []part, and bool) Result {
+func (m *merger) logical(parts []part, and bool) Result {
 	combine := func(a, b int64) int64 {
 		if and {
 			return boolInt(a != 0 && b != 0)
@@ -128,7 +162,7 @@ func mergeLogical(name string, parts []part, and bool) Result {
 		for _, p := range parts[1:] {
 			n, ok := p.result.Value.(int64)
 			if !ok {
-				return Result{Err: fmt.Errorf("redactor: %s on %s: reply %T, want an integer", name, p.addr, p.result.Value)}
+				return Result{Err: fmt.Errorf("redactor: %s %s: reply %T, want an integer", m.name, m.where(p), p.result.Value)}
 			}
 			acc = combine(acc, n)
 		}
@@ -139,20 +173,20 @@ func mergeLogical(name string, parts []part, and bool) Result {
 		for _, p := range parts[1:] {
 			arr, ok := p.result.Value.([]any)
 			if !ok || len(arr) != len(acc) {
-				return Result{Err: fmt.Errorf("redactor: %s on %s: replies of different shapes", name, p.addr)}
+				return Result{Err: fmt.Errorf("redactor: %s %s: replies of different shapes", m.name, m.where(p))}
 			}
 			for k := range acc {
 				a, ok1 := acc[k].(int64)
 				b, ok2 := arr[k].(int64)
 				if !ok1 || !ok2 {
-					return Result{Err: fmt.Errorf("redactor: %s on %s: element %d is not an integer", name, p.addr, k)}
+					return Result{Err: fmt.Errorf("redactor: %s %s: element %d is not an integer", m.name, m.where(p), k)}
 				}
 				acc[k] = combine(a, b)
 			}
 		}
 		return Result{Value: acc}
 	}
-	return Result{Err: fmt.Errorf("redactor: %s: reply %T cannot be merged logically", name, parts[0].result.Value)}
+	return Result{Err: fmt.Errorf("redactor: %s: reply %T cannot be merged logically", m.name, parts[0].result.Value)}
 }
 
 func boolInt(b bool) int64 {

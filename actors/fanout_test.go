@@ -42,7 +42,7 @@ func TestMergeParts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := mergeParts([]string{"CMD"}, tt.parts, tt.policy)
+			got := mergeParts([]string{"CMD"}, tt.parts, tt.policy, keyLayout{})
 			if tt.wantErr == nil {
 				assert.NoError(t, got.Err)
 				assert.Equal(t, tt.want, got.Value)
@@ -56,7 +56,7 @@ func TestMergeParts(t *testing.T) {
 		})
 	}
 	// A failure names its node.
-	got := mergeParts([]string{"FLUSHALL"}, []part{ok("a", "OK"), failed("127.0.0.1:7001", loading)}, resp.ResponseAllSucceeded)
+	got := mergeParts([]string{"FLUSHALL"}, []part{ok("a", "OK"), failed("127.0.0.1:7001", loading)}, resp.ResponseAllSucceeded, keyLayout{})
 	assert.ErrorContains(t, got.Err, "FLUSHALL on 127.0.0.1:7001: LOADING")
 	var re *resp.Error
 	assert.ErrorAs(t, got.Err, &re)

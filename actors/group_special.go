@@ -95,7 +95,8 @@ func (g *chains) batches(mode Mode) []*nodeBatch {
 
 // groupSpecial is group for Execs with a command that needs more than its
 // keys: a MULTI block, a blocking command, a command run on every master or
-// node, WAIT, a refused command, a part being re-sent, or a named node.
+// node, a command split by slot, WAIT, a refused command, a part being
+// re-sent, or a named node.
 func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
 	if e.Node != "" {
 		return c.groupOnNode(ctx, e, idx)
@@ -109,7 +110,7 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 	wrote := make([]bool, len(routes.Nodes))
 	unserved := false
 	fail := func(i int, err error) {
-		e.Results[i] = Result{Err: err}
+		*e.result(i) = Result{Err: err}
 		// A slot without a master is a failover in progress: wait for the
 		// promoted replica.
 		if errors.Is(err, ErrSlotNotServed) && c.retryLater(e, i) {
@@ -122,6 +123,11 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 	for j := 0; j < n; j++ {
 		i := at(j)
 		if i >= len(e.Commands) {
+			if e.parts[i-len(e.Commands)].ords != nil {
+				// A part of a split command, re-sent: by its slot.
+				c.routeSplitPart(g, e, i, fail)
+				continue
+			}
 			// A part of a fanned-out command, re-sent: to its own node.
 			addr := e.parts[i-len(e.Commands)].addr
 			if routes.ByAddr[addr] == nil {
@@ -141,6 +147,10 @@ func (c *coordinator) groupSpecial(ctx actor.Context, e *Exec, idx []int) []*nod
 			fail(i, notPipelinable(args, nodeSpecificText))
 			continue
 		case err != nil:
+			if l, split := c.splitOf(info, args, err); split {
+				current = c.groupSplit(g, e, i, info, l, current, wrote, fail)
+				continue
+			}
 			fail(i, err)
 			continue
 		}

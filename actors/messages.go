@@ -108,11 +108,12 @@ type Exec struct {
 	backoffWait time.Duration
 	timerSet    bool
 
-	// parts are the per-node copies of fanned-out commands: a batch
-	// position len(Commands)+k is parts[k].
+	// parts are the per-node copies of fanned-out commands and the
+	// per-slot parts of split ones: a batch position len(Commands)+k is
+	// parts[k].
 	parts []part
-	// fans are the fanned-out commands, merged into their Result when the
-	// Exec is done.
+	// fans are the fanned-out and split commands, merged into their
+	// Result when the Exec is done.
 	fans []fan
 	// tx are the MULTI ... EXEC blocks, in queue order.
 	tx []txBlock
@@ -133,6 +134,9 @@ type addrKey struct {
 // command returns the command at batch position i.
 func (e *Exec) command(i int) []string {
 	if n := len(e.Commands); i >= n {
+		if p := &e.parts[i-n]; p.args != nil {
+			return p.args
+		}
 		return e.Commands[e.parts[i-n].cmd]
 	}
 	return e.Commands[i]

@@ -10,8 +10,9 @@ import (
 // runs on the callers' goroutines, in parallel, instead of on the
 // coordinator's. It is optional. It does nothing for an Exec with a command
 // that needs more than its keys (a transaction, a blocking or fanned-out
-// command, an error), and the coordinator routes again when its Routes are
-// newer. dst is reused for the result when it has room; Preroute returns
+// command, a multi-key command whose keys span slots, which the
+// coordinator may split, an error), and the coordinator routes again when
+// its Routes are newer. dst is reused for the result when it has room; Preroute returns
 // it for the next call.
 func (e *Exec) Preroute(routes *topology.Routes, dst []int32) []int32 {
 	e.pre, e.preVersion = nil, 0

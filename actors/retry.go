@@ -89,10 +89,10 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 	if err == nil {
 		return
 	}
-	if re, ok := err.(*resp.Error); ok && e.Node == "" && i < len(e.Commands) {
+	if re, ok := err.(*resp.Error); ok && e.Node == "" && e.keyed(i) {
 		if slot, addr, ok := re.IsMoved(); ok {
 			if c.redirectAllowed(e, i, err) {
-				_, known := c.routes.Commands.Lookup(e.Commands[i])
+				_, known := c.routes.Commands.Lookup(e.command(i))
 				if known || c.routes.Map.Master(uint16(slot)) != addr {
 					r.moved(slot, addr)
 				}
@@ -204,14 +204,14 @@ func (c *coordinator) retryAll(e *Exec, positions []int, r *redirects) {
 	}
 }
 
-// redirectAllowed counts a redirect of command i and reports whether it may
-// be followed; if not, the command gets ErrTooManyRedirects.
+// redirectAllowed counts a redirect of command (or split part) i and
+// reports whether it may be followed; if not, it gets ErrTooManyRedirects.
 func (c *coordinator) redirectAllowed(e *Exec, i int, err error) bool {
 	if e.attempts == nil {
-		e.attempts = make([]uint8, len(e.Commands))
+		e.attempts = make([]uint8, len(e.Commands)+len(e.parts))
 	}
 	if int(e.attempts[i]) >= c.cfg.MaxRedirects {
-		e.Results[i] = Result{Err: fmt.Errorf("%w (%d): %w", ErrTooManyRedirects, c.cfg.MaxRedirects, err)}
+		*e.result(i) = Result{Err: fmt.Errorf("%w (%d): %w", ErrTooManyRedirects, c.cfg.MaxRedirects, err)}
 		return false
 	}
 	e.attempts[i]++

@@ -21,7 +21,8 @@ type location struct {
 
 // locate finds where args goes by routes, using scratch for the key
 // positions (returned for reuse). It has no state: the callers' goroutines
-// (Exec.Preroute) and the coordinator share it.
+// (Exec.Preroute) and the coordinator share it. A command whose keys span
+// slots gets ErrCrossSlot; the coordinator may split it instead (splitOf).
 func locate(routes *topology.Routes, args []string, scratch []int) (location, []int, error) {
 	loc := location{shard: -1, slot: -1}
 	if len(args) == 0 || args[0] == "" {

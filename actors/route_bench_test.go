@@ -142,6 +142,26 @@ func BenchmarkGroupPrerouted(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cmds)), "ns/command")
 }
 
+// BenchmarkGroup is the coordinator's per-command cost for a pipeline of
+// 100 commands it routes itself (not prerouted: newer Routes, or a caller
+// that does not preroute): finding each command's master, then laying out
+// the batches.
+func BenchmarkGroup(b *testing.B) {
+	system := quietSystem()
+	defer system.Shutdown()
+	routes := benchRoutes(b, system)
+	cmds := benchCommands(100)
+	e := &Exec{Commands: cmds, Results: make([]Result, len(cmds))}
+	c := &coordinator{routes: routes}
+	self := system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+	ctx := &selfContext{self: self}
+	b.ResetTimer()
+	for range b.N {
+		c.group(ctx, e, nil)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cmds)), "ns/command")
+}
+
 // selfContext is an actor.Context that knows only Self, all the fast path
 // of group asks of it.
 type selfContext struct {

@@ -19,8 +19,9 @@ const (
 	// (SCRIPT LOAD, CONFIG SET).
 	RequestAllNodes
 	// RequestMultiShard marks a multi-key command whose keys may be split
-	// by slot (MGET, DEL). Until splitting exists it routes like
-	// RequestDefault: its keys must share a slot.
+	// by slot (MGET, DEL): keys of one slot route like RequestDefault;
+	// keys that span slots are sent as one part per slot, outside
+	// transactions, merged by the response policy.
 	RequestMultiShard
 	// RequestSpecial needs a dedicated API (SCAN).
 	RequestSpecial
