@@ -48,4 +48,3 @@ func BenchmarkReadReplies(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cmds)), "ns/reply")
 }
-
