@@ -110,6 +110,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}), "redactor-topology")
 
 	routes, err := c.refresh(ctx)
+	if err == nil {
+		err = c.checkProtocol(ctx, routes)
+	}
 	if err != nil {
 		c.stopActors()
 		return nil, err

@@ -11,6 +11,8 @@ import (
 	"github.com/mediocregopher/radix/v4"
 
 	"github.com/redactor-go/redactor/internal/wire"
+	"github.com/redactor-go/redactor/resp"
+	"github.com/redactor-go/redactor/topology"
 )
 
 // keepAlive is the TCP keepalive of every connection the default dialer
@@ -85,6 +87,28 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int) (net.Co
 		return nil, err
 	}
 	return nc, nil
+}
+
+// checkProtocol makes sure, with Config.Protocol 3, that the cluster
+// speaks RESP3, which the layout load (on RESP2) does not tell: it opens
+// one command connection, to the first master that answers, and closes it.
+// A node that refuses HELLO 3 fails New, not every later command. Masters
+// it cannot reach are left to the commands, as with RESP2.
+func (c *Client) checkProtocol(ctx context.Context, routes *topology.Routes) error {
+	if c.cfg.Protocol != 3 {
+		return nil
+	}
+	for _, shard := range routes.Map.Shards() {
+		nc, err := c.dial(ctx, shard.Master)
+		if err == nil {
+			nc.Close()
+			return nil
+		}
+		if _, refused := resp.AsError(err); refused {
+			return err
+		}
+	}
+	return nil
 }
 
 // handshakeTLS runs the TLS handshake on nc, a connection to target. The
