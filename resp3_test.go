@@ -260,6 +260,22 @@ func TestRESP3MixedPipeline(t *testing.T) {
 			}
 			require.NoError(t, it.Err())
 			assert.Len(t, seen, 30)
+
+			// Subscriptions stay on RESP2, whose messages are arrays.
+			sub, err := c.SSubscribe(ctx, k+"ch")
+			require.NoError(t, err)
+			defer sub.Close()
+			require.Eventually(t, func() bool {
+				n := c.Do(ctx, "SPUBLISH", k+"ch", "hello")
+				require.NoError(t, n.Err)
+				return n.Value == int64(1)
+			}, 5*time.Second, 10*time.Millisecond)
+			select {
+			case m := <-sub.Messages():
+				assert.Equal(t, "hello", m.Payload)
+			case <-time.After(5 * time.Second):
+				t.Fatal("no message")
+			}
 			assert.Zero(t, c.SkippedPushes())
 		})
 	}
