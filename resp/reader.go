@@ -125,7 +125,7 @@ func (d *Decoder) reply(depth int) (any, error) {
 	case '$', '=':
 		return d.bulk(line[0], body)
 	case '!':
-		msg, err := d.plain().bulk('!', body)
+		msg, err := d.bulk('!', body)
 		if err != nil || msg == nil {
 			return nil, err
 		}
@@ -170,7 +170,8 @@ func (d *Decoder) reply(depth int) (any, error) {
 }
 
 // plain returns a decoder of the same stream that allocates each value on
-// its own, for values handed on or dropped (pushes, attributes, errors).
+// its own, for values handed on or dropped (pushes, attributes), which
+// should not keep chunks alive or use them up.
 func (d *Decoder) plain() *Decoder {
 	if d.a == nil {
 		return d
