@@ -111,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 
 	routes, err := c.refresh(ctx)
 	if err == nil {
-		err = c.checkProtocol(ctx, routes)
+		err = c.checkProtocol(ctx)
 	}
 	if err != nil {
 		c.stopActors()

@@ -12,7 +12,6 @@ import (
 
 	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
-	"github.com/redactor-go/redactor/topology"
 )
 
 // keepAlive is the TCP keepalive of every connection the default dialer
@@ -90,16 +89,17 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int) (net.Co
 }
 
 // checkProtocol makes sure, with Config.Protocol 3, that the cluster
-// speaks RESP3, which the layout load (on RESP2) does not tell: it opens
-// one command connection, to the first master that answers, and closes it.
-// A node that refuses HELLO 3 fails New, not every later command. Masters
-// it cannot reach are left to the commands, as with RESP2.
-func (c *Client) checkProtocol(ctx context.Context, routes *topology.Routes) error {
+// speaks RESP3, which the layout load (on RESP2) does not tell: it opens a
+// connection as for commands to the first seed that answers (the layout
+// load just reached one) and closes it. A node that refuses HELLO 3 fails
+// New, not every later command. Nodes it cannot reach are left to the
+// commands, as with RESP2.
+func (c *Client) checkProtocol(ctx context.Context) error {
 	if c.cfg.Protocol != 3 {
 		return nil
 	}
-	for _, shard := range routes.Map.Shards() {
-		nc, err := c.dial(ctx, shard.Master)
+	for _, addr := range c.cfg.Addrs {
+		nc, err := c.dial(ctx, addr)
 		if err == nil {
 			nc.Close()
 			return nil
