@@ -43,6 +43,9 @@ type Client struct {
 	// pools are the connections of their own per node, for Watch.
 	poolsMu sync.Mutex
 	pools   map[string]*wire.Pool
+
+	// pushes counts the push frames the command connections skipped.
+	pushes atomic.Uint64
 }
 
 // onClose registers fn, under key, to run when the client closes; it
@@ -99,7 +102,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		TLS:   cfg.TLS != nil,
 		NodeProps: func(addr string) *actor.Props {
 			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
-				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize})
+				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
+				OnPush: c.onPush})
 		},
 		Policies:           cfg.CommandPolicies,
 		MinRefreshInterval: cfg.MinRefreshInterval,
@@ -107,6 +111,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}), "redactor-topology")
 
 	routes, err := c.refresh(ctx)
+	if err == nil {
+		err = c.checkProtocol(ctx)
+	}
 	if err != nil {
 		c.stopActors()
 		return nil, err

@@ -46,10 +46,16 @@ type Config struct {
 	// it (see cluster-preferred-endpoint-type). Default: nil (plain TCP).
 	TLS *tls.Config
 
-	// Protocol is the RESP version of the connections commands run on: 2
-	// or 3 (HELLO 3). Replies decode into the same Go types in both, with
-	// RESP3 telling apart what RESP2 sends as strings or arrays (maps,
-	// sets, doubles, booleans); see Result.Value. Default: 2.
+	// Protocol is the RESP version of the connections commands run on
+	// (the pipelined ones, and those of blocking commands and Watch): 2,
+	// or 3 (HELLO 3); subscriptions and the layout load stay on RESP2.
+	// Each RESP type decodes to one Go type in both (see package resp),
+	// but RESP3 sends some replies as types RESP2 has not: HGETALL gives
+	// a map[string]any instead of a flat []any, ZSCORE a float64 instead
+	// of a string. RESP3 push frames are skipped, never a command's reply
+	// (Client.SkippedPushes). With 3, New opens one connection to check
+	// that the cluster speaks RESP3 and fails when a node refuses it.
+	// Another value fails New with ErrInvalidConfig. Default: 2.
 	Protocol int
 
 	// Dialer, when set, opens the network connections instead of a

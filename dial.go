@@ -11,6 +11,7 @@ import (
 	"github.com/mediocregopher/radix/v4"
 
 	"github.com/redactor-go/redactor/internal/wire"
+	"github.com/redactor-go/redactor/resp"
 )
 
 // keepAlive is the TCP keepalive of every connection the default dialer
@@ -85,6 +86,29 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int) (net.Co
 		return nil, err
 	}
 	return nc, nil
+}
+
+// checkProtocol makes sure, with Config.Protocol 3, that the cluster
+// speaks RESP3, which the layout load (on RESP2) does not tell: it opens a
+// connection as for commands to the first seed that answers (the layout
+// load just reached one) and closes it. A node that refuses HELLO 3 fails
+// New, not every later command. Nodes it cannot reach are left to the
+// commands, as with RESP2.
+func (c *Client) checkProtocol(ctx context.Context) error {
+	if c.cfg.Protocol != 3 {
+		return nil
+	}
+	for _, addr := range c.cfg.Addrs {
+		nc, err := c.dial(ctx, addr)
+		if err == nil {
+			nc.Close()
+			return nil
+		}
+		if _, refused := resp.AsError(err); refused {
+			return err
+		}
+	}
+	return nil
 }
 
 // handshakeTLS runs the TLS handshake on nc, a connection to the node at

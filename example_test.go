@@ -74,3 +74,33 @@ func ExampleClient_Do() {
 	// Output:
 	// true
 }
+
+// With Protocol 3 the server tells maps and doubles apart, and the values
+// say so; on the default RESP2 the same replies are a flat []any and a
+// string.
+func ExampleConfig_protocol() {
+	ctx := context.Background()
+	for _, protocol := range []int{2, 3} {
+		c, err := redactor.New(ctx, redactor.Config{Addrs: cluster.Addrs()[:1], Protocol: protocol})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		p := c.Pipeline()
+		p.Do("HSET", "example:{resp3}:h", "f", "v")
+		p.Do("ZADD", "example:{resp3}:z", "1.5", "m")
+		p.Do("HGETALL", "example:{resp3}:h")
+		p.Do("ZSCORE", "example:{resp3}:z", "m")
+		p.Do("DEL", "example:{resp3}:h", "example:{resp3}:z")
+		results, err := p.Exec(ctx)
+		c.Close()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("RESP%d: %#v %#v\n", protocol, results[2].Value, results[3].Value)
+	}
+	// Output:
+	// RESP2: []interface {}{"f", "v"} "1.5"
+	// RESP3: map[string]interface {}{"f":"v"} 1.5
+}

@@ -52,6 +52,8 @@ type connHooks struct {
 	// unsent gets the batches handed over but never written when the peer
 	// closed the connection while idle, to send on a new one.
 	unsent func(c *pipeConn, batches []*nodeBatch)
+	// push, when set, is told of each RESP3 push frame the reader skipped.
+	push func(push []any)
 }
 
 // pipeConn is one pipelined connection to a node, with a writer and a
@@ -94,7 +96,9 @@ func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn,
 	c.stopped.Add(2)
 	go c.write()
 	br := bufio.NewReaderSize(&silenceReader{c: c}, 32<<10)
-	go c.read(br, resp.NewDecoder(br))
+	d := resp.NewDecoder(br)
+	d.OnPush = hooks.push
+	go c.read(br, d)
 	return c, nil
 }
 
@@ -236,9 +240,11 @@ func (c *pipeConn) armSilence(b *nodeBatch) {
 }
 
 // read reads the replies of written batches, in the order they were written,
-// until the connection ends; then it fails the batches still waiting. While
-// nothing is due it watches the socket: the peer closing it then is a quiet
-// end, and anything it sends unasked is a protocol error.
+// until the connection ends; then it fails the batches still waiting. Push
+// frames are skipped (the decoder tells hooks.push), so no command ever
+// gets one. While nothing is due it watches the socket: the peer closing it
+// then is a quiet end, a push is skipped, and anything else it sends
+// unasked is a protocol error.
 func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 	defer c.stopped.Done()
 	for {
@@ -265,7 +271,16 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 			}
 			c.mu.Unlock()
 			if err == nil {
-				c.fail(fmt.Errorf("%w: the node sent data no command asked for", resp.ErrProtocol))
+				skipped, err := d.SkipPush()
+				if skipped && err == nil {
+					c.mu.Lock()
+					continue
+				}
+				if err != nil {
+					c.fail(fmt.Errorf("reading: %w", err))
+				} else {
+					c.fail(fmt.Errorf("%w: the node sent data no command asked for", resp.ErrProtocol))
+				}
 			} else {
 				c.closeQuietly(fmt.Errorf("%w: %w", errIdleClosed, err))
 			}

@@ -50,6 +50,15 @@ type connProbe struct {
 	done   chan *nodeBatch
 	broken chan error
 	quiet  chan bool
+
+	mu     sync.Mutex
+	pushes [][]any
+}
+
+func (p *connProbe) pushCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.pushes)
 }
 
 func newConnProbe() *connProbe {
@@ -58,6 +67,11 @@ func newConnProbe() *connProbe {
 
 func (p *connProbe) hooks() connHooks {
 	return connHooks{
+		push: func(push []any) {
+			p.mu.Lock()
+			p.pushes = append(p.pushes, push)
+			p.mu.Unlock()
+		},
 		done: func(b *nodeBatch) { p.done <- b },
 		broken: func(_ *pipeConn, err error, quiet bool) {
 			p.broken <- err
@@ -177,4 +191,63 @@ func TestUnaskedDataFailsTheConnection(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("unasked data was not noticed")
 	}
+}
+
+// TestPushesAreSkipped has the node send RESP3 push frames before, between
+// and inside the replies of a batch, and while nothing is due: every
+// command gets its own reply, the connection stays up, and each push is
+// told to the hook.
+func TestPushesAreSkipped(t *testing.T) {
+	idle := make(chan struct{})
+	addr := scriptedNode(t, func(nc net.Conn, br *bufio.Reader) {
+		for n := 0; ; n++ {
+			v, err := resp.ReadReply(br)
+			if err != nil {
+				return
+			}
+			switch cmd := v.([]any); cmd[0] {
+			case "GET":
+				nc.Write([]byte(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n$1\r\nv\r\n"))
+			case "PAIR":
+				nc.Write([]byte("*2\r\n:1\r\n>1\r\n$5\r\ninner\r\n:2\r\n>1\r\n$5\r\nafter\r\n"))
+			case "BAD":
+				nc.Write([]byte(">1\r\n$1\r\np\r\n-ERR bad\r\n"))
+			case "IDLE":
+				// The reply, then, once the client is idle, a push
+				// sent in two pieces.
+				nc.Write([]byte("+OK\r\n"))
+				<-idle
+				nc.Write([]byte(">2\r\n$10\r\ninval"))
+				time.Sleep(20 * time.Millisecond)
+				nc.Write([]byte("idate\r\n_\r\n"))
+			default:
+				nc.Write([]byte("+OK\r\n"))
+			}
+		}
+	})
+	p := newConnProbe()
+	c := dialTest(t, addr, connTimeouts{read: time.Second}, p)
+	require.True(t, c.send(batchOf([]string{"GET", "k"}, []string{"PAIR"}, []string{"BAD"}, []string{"PING"})))
+	b := <-p.done
+	assert.Equal(t, Result{Value: "v"}, b.exec.Results[0])
+	assert.Equal(t, Result{Value: []any{int64(1), int64(2)}}, b.exec.Results[1])
+	assert.EqualError(t, b.exec.Results[2].Err, "ERR bad")
+	assert.Equal(t, Result{Value: "OK"}, b.exec.Results[3])
+	assert.Equal(t, 4, p.pushCount())
+
+	require.True(t, c.send(batchOf([]string{"IDLE"})))
+	assert.Equal(t, Result{Value: "OK"}, (<-p.done).exec.Results[0])
+	require.Eventually(t, c.idle, time.Second, time.Millisecond)
+	close(idle)
+	require.Eventually(t, func() bool { return p.pushCount() == 5 }, 5*time.Second, time.Millisecond, "the idle push is skipped")
+	require.True(t, c.send(batchOf([]string{"PING"})))
+	assert.Equal(t, Result{Value: "OK"}, (<-p.done).exec.Results[0])
+	select {
+	case err := <-p.broken:
+		t.Fatalf("a push broke the connection: %v", err)
+	default:
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	assert.Equal(t, [][]any{{"invalidate", []any{"k"}}, {"inner"}, {"after"}, {"p"}, {"invalidate", nil}}, p.pushes)
 }

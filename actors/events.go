@@ -10,3 +10,15 @@ type Redirected struct {
 	// Asked are the nodes ASK sent commands to.
 	Asked []string
 }
+
+// PushSkipped is published on the actor system's event stream for each
+// RESP3 push frame a command connection read and skipped (Config.Protocol
+// 3): data the node sent on its own, which no command ever gets as its
+// reply.
+type PushSkipped struct {
+	// Addr is the node's address.
+	Addr string
+	// Push is the push's decoded values, its kind first (such as
+	// "invalidate").
+	Push []any
+}

@@ -43,6 +43,10 @@ type NodeConfig struct {
 	// keeps for commands that may block (BLPOP, XREAD BLOCK); more such
 	// commands wait for one. Zero means 8.
 	DedicatedConns int
+	// OnPush, when set, is told of each RESP3 push frame one of the node's
+	// connections read and skipped (no command ever gets one), on the
+	// goroutine reading that connection. Nil means they are only skipped.
+	OnPush func(addr string, push []any)
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
@@ -243,6 +247,7 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 			unsent: func(c *pipeConn, batches []*nodeBatch) {
 				root.Send(self, &unsentBatches{batches: batches})
 			},
+			push: n.onPush(),
 		})
 	if err != nil {
 		return err
@@ -252,6 +257,16 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 		ctx.ActorSystem().EventStream.Publish(&topology.NodeUp{Addr: n.cfg.Addr})
 	}
 	return nil
+}
+
+// onPush returns the hook a connection's decoder tells of the push frames
+// it skips, or nil.
+func (n *nodeActor) onPush() func(push []any) {
+	if n.cfg.OnPush == nil {
+		return nil
+	}
+	addr, onPush := n.cfg.Addr, n.cfg.OnPush
+	return func(push []any) { onPush(addr, push) }
 }
 
 // reportDown tells the parent, and the event stream, that the node failed.

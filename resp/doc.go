@@ -5,15 +5,61 @@
 //
 // # Values
 //
-// Replies decode to string (simple, bulk and verbatim strings), int64
-// (integers), float64 (RESP3 doubles), bool (RESP3 booleans), nil (null
-// replies), []any (arrays, sets and pushes), map[string]any (RESP3 maps) and
-// *big.Int (RESP3 big numbers). An error reply becomes a *Error.
+// Every RESP2 and RESP3 type decodes to one Go type, whichever protocol
+// the connection speaks:
+//
+//	RESP type                        Go value
+//	simple string  +OK               string
+//	bulk string    $5 hello          string (binary-safe)
+//	verbatim       =8 txt:abcd       string, without its format ("abcd")
+//	integer        :42               int64
+//	double         ,1.5              float64 (inf, -inf, nan: ±Inf, NaN)
+//	big number     (1234...          *big.Int
+//	boolean        #t #f             bool
+//	null           _  $-1  *-1       nil
+//	array          *2 ...            []any
+//	set            ~2 ...            []any, in the server's order
+//	map            %2 ...            map[string]any
+//	error          -ERR  !5 ERR x    *Error: the reply's error, or, inside
+//	                                 an aggregate (EXEC's replies), its value
+//	attribute      |1 ...            dropped: the value is the reply it
+//	                                 annotates
+//	push           >2 ...            never a value: skipped (Decoder.OnPush)
+//
+// A map key that is not a string is the text fmt.Sprint gives for its value:
+// "1" for the integer 1, "2.5" for the double 2.5, "<nil>" for a null. Of two
+// keys with one text, the later wins. Redis's own maps have string keys.
+//
+// The server sends a command's reply as a RESP2 or a RESP3 type by the
+// protocol of the connection, so the Go value depends on it:
+//
+//	reply                            RESP2               RESP3
+//	HGETALL, CONFIG GET, XINFO ...   []any{k, v, ...}    map[string]any
+//	SMEMBERS, SINTER, SUNION         []any               []any (a set)
+//	ZSCORE, ZINCRBY, ZADD INCR       string "1.5"        float64 1.5
+//	ZMSCORE                          []any{"1.5", nil}   []any{1.5, nil}
+//	ZRANGE ... WITHSCORES            []any{m, "1.5",...} []any{[]any{m, 1.5}, ...}
+//	INFO, CLIENT LIST, CLUSTER NODES string              string (verbatim)
+//	DEBUG PROTOCOL true              int64 1             bool true
+//	DEBUG PROTOCOL bignum            string              *big.Int
+//	GET of a missing key, BLPOP      nil                 nil
+//	that timed out, EXEC aborted
+//
+// # Push frames
+//
+// A RESP3 push ('>') is data the server sends on its own, between replies
+// (a client-side caching invalidation, a message of a subscription), never
+// the reply of a command. ReadReply and Decoder read and skip it, and return
+// the reply that follows; a Decoder hands it to OnPush first. A push inside
+// an aggregate, which the protocol does not allow, is skipped the same way
+// and is no element of it.
 //
 // # Reading and writing
 //
 // ReadReply reads one reply from a radix/v4 resp.BufferedReader, and
 // AppendCommand encodes one command; together they let a radix
 // resp.Marshaler/resp.Unmarshaler pair write a whole batch of commands at once
-// and read every reply of it into its own place.
+// and read every reply of it into its own place. A Decoder reads the replies
+// of one stream into memory it allocates in chunks (NewDecoder), or value by
+// value (NewPlainDecoder).
 package resp

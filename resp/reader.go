@@ -35,31 +35,70 @@ const maxDepth = 512
 // stays in sync and the next reply can be read. An error reply nested inside
 // an aggregate (EXEC's results, for example) is kept in place as a *Error
 // value. Any other error (I/O, ErrProtocol) means the stream is broken.
-// RESP3 attributes are read and dropped.
+// RESP3 attributes are read and dropped, and so are RESP3 push frames,
+// which are no replies: ReadReply returns the reply that follows them.
 func ReadReply(br radixresp.BufferedReader) (any, error) {
-	return readReply(br, nil, 0)
+	d := Decoder{br: br}
+	return d.reply(0)
 }
 
-// Decoder reads replies like ReadReply, but decodes strings and integers
-// into memory it allocates in chunks: a batch of replies costs a few
-// allocations instead of two per reply. A chunk stays alive while any value
-// decoded into it is referenced. A Decoder is not safe for concurrent use.
+// Decoder reads the replies of one stream, one after another, like
+// ReadReply; it can hand the push frames it skips to OnPush. A Decoder is
+// not safe for concurrent use.
 type Decoder struct {
-	br radixresp.BufferedReader
-	a  arena
+	// OnPush, when set, is called with each RESP3 push frame ('>') the
+	// decoder reads and skips, on the goroutine that decodes: out-of-band
+	// data such as a client-side caching invalidation, never a command's
+	// reply. The push's values are the caller's to keep.
+	OnPush func(push []any)
+
+	br     radixresp.BufferedReader
+	a      *arena // nil: each value is allocated on its own
+	chunks arena
 }
 
-// NewDecoder returns a Decoder reading from br.
-func NewDecoder(br radixresp.BufferedReader) *Decoder { return &Decoder{br: br} }
+// NewDecoder returns a Decoder reading from br that decodes strings and
+// integers into memory it allocates in chunks: a batch of replies costs a
+// few allocations instead of two per reply. A chunk stays alive while any
+// value decoded into it is referenced. For a stream of many replies.
+func NewDecoder(br radixresp.BufferedReader) *Decoder {
+	d := &Decoder{br: br}
+	d.a = &d.chunks
+	return d
+}
+
+// NewPlainDecoder returns a Decoder reading from br that allocates each
+// value on its own, as ReadReply does, and keeps no memory between
+// replies: for a stream of few replies.
+func NewPlainDecoder(br radixresp.BufferedReader) *Decoder { return &Decoder{br: br} }
 
 // Decode reads one reply; see ReadReply.
-func (d *Decoder) Decode() (any, error) { return readReply(d.br, &d.a, 0) }
+func (d *Decoder) Decode() (any, error) { return d.reply(0) }
 
-func readReply(br radixresp.BufferedReader, a *arena, depth int) (any, error) {
+// SkipPush reads the next frame when it is a push, handing it to OnPush,
+// and reports whether it was one; it reads nothing of any other frame. It
+// waits for the frame's first byte: for a connection that watches its
+// stream while no reply is due.
+func (d *Decoder) SkipPush() (bool, error) {
+	b, err := d.br.Peek(1)
+	if err != nil {
+		return false, fmt.Errorf("resp: reading reply: %w", err)
+	}
+	if b[0] != '>' {
+		return false, nil
+	}
+	line, err := readLine(d.br)
+	if err != nil {
+		return false, err
+	}
+	return true, d.push(line[1:], 0)
+}
+
+func (d *Decoder) reply(depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("%w: aggregates nested deeper than %d", ErrProtocol, maxDepth)
 	}
-	line, err := readLine(br)
+	line, err := readLine(d.br)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +113,7 @@ func readReply(br radixresp.BufferedReader, a *arena, depth int) (any, error) {
 		case "QUEUED":
 			return "QUEUED", nil
 		}
-		return a.str(body), nil
+		return d.a.str(body), nil
 	case '-':
 		return nil, &Error{Msg: string(body)}
 	case ':':
@@ -82,24 +121,32 @@ func readReply(br radixresp.BufferedReader, a *arena, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return a.int(n), nil
+		return d.a.int(n), nil
 	case '$', '=':
-		return readBulk(br, a, line[0], body)
+		return d.bulk(line[0], body)
 	case '!':
-		msg, err := readBulk(br, nil, '!', body)
+		msg, err := d.bulk('!', body)
 		if err != nil || msg == nil {
 			return nil, err
 		}
 		return nil, &Error{Msg: msg.(string)}
-	case '*', '~', '>':
-		return readArray(br, a, body, depth)
+	case '*', '~':
+		return d.array(body, depth)
 	case '%':
-		return readMap(br, a, body, depth)
+		return d.mapReply(body, depth)
 	case '|':
-		if _, err := readMap(br, a, body, depth); err != nil {
+		// An attribute: data about the value that follows, which is the
+		// reply.
+		if _, err := d.plain().mapReply(body, depth); err != nil {
 			return nil, err
 		}
-		return readReply(br, a, depth)
+		return d.reply(depth)
+	case '>':
+		// A push: out-of-band data, not part of the reply that follows.
+		if err := d.push(body, depth); err != nil {
+			return nil, err
+		}
+		return d.reply(depth)
 	case '_':
 		return nil, nil
 	case '#':
@@ -120,6 +167,30 @@ func readReply(br radixresp.BufferedReader, a *arena, depth int) (any, error) {
 		return n, nil
 	}
 	return nil, fmt.Errorf("%w: unknown reply type %q", ErrProtocol, line[0])
+}
+
+// plain returns a decoder of the same stream that allocates each value on
+// its own, for values handed on or dropped (pushes, attributes), which
+// should not keep chunks alive or use them up.
+func (d *Decoder) plain() *Decoder {
+	if d.a == nil {
+		return d
+	}
+	return &Decoder{br: d.br, OnPush: d.OnPush}
+}
+
+// push reads the elements of a push frame whose header body is body and
+// hands them to OnPush.
+func (d *Decoder) push(body []byte, depth int) error {
+	v, err := d.plain().array(body, depth)
+	if err != nil {
+		return err
+	}
+	p, _ := v.([]any)
+	if d.OnPush != nil {
+		d.OnPush(p)
+	}
+	return nil
 }
 
 // readLine returns the next line without its CRLF. The slice is only valid
@@ -147,7 +218,8 @@ func readLine(br radixresp.BufferedReader) ([]byte, error) {
 	return line[:len(line)-2], nil
 }
 
-func readBulk(br radixresp.BufferedReader, a *arena, kind byte, body []byte) (any, error) {
+func (d *Decoder) bulk(kind byte, body []byte) (any, error) {
+	a := d.a
 	n, err := parseLen(body, maxBulkLen)
 	if err != nil || n < 0 {
 		return nil, err
@@ -162,7 +234,7 @@ func readBulk(br radixresp.BufferedReader, a *arena, kind byte, body []byte) (an
 	} else {
 		buf = make([]byte, n+2)
 	}
-	if _, err := io.ReadFull(br, buf); err != nil {
+	if _, err := io.ReadFull(d.br, buf); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
@@ -186,14 +258,14 @@ func readBulk(br radixresp.BufferedReader, a *arena, kind byte, body []byte) (an
 	return a.boxString(unsafe.String(&buf[0], len(buf))), nil
 }
 
-func readArray(br radixresp.BufferedReader, a *arena, body []byte, depth int) (any, error) {
+func (d *Decoder) array(body []byte, depth int) (any, error) {
 	n, err := parseLen(body, math.MaxInt32)
 	if err != nil || n < 0 {
 		return nil, err
 	}
 	arr := make([]any, 0, min(n, maxPrealloc))
 	for range n {
-		v, err := readElement(br, a, depth+1)
+		v, err := d.element(depth + 1)
 		if err != nil {
 			return nil, err
 		}
@@ -202,28 +274,31 @@ func readArray(br radixresp.BufferedReader, a *arena, body []byte, depth int) (a
 	return arr, nil
 }
 
-// readElement reads a reply inside an aggregate, where an error reply is a
+// element reads a reply inside an aggregate, where an error reply is a
 // value (EXEC's results, for example), not a failure.
-func readElement(br radixresp.BufferedReader, a *arena, depth int) (any, error) {
-	v, err := readReply(br, a, depth)
+func (d *Decoder) element(depth int) (any, error) {
+	v, err := d.reply(depth)
 	if replyErr, ok := err.(*Error); ok {
 		return replyErr, nil
 	}
 	return v, err
 }
 
-func readMap(br radixresp.BufferedReader, a *arena, body []byte, depth int) (any, error) {
+// mapReply reads a map. A key that is not a string is the text fmt.Sprint
+// gives for its value ("1" for the integer 1); of two equal keys, the
+// later wins.
+func (d *Decoder) mapReply(body []byte, depth int) (any, error) {
 	n, err := parseLen(body, math.MaxInt32)
 	if err != nil || n < 0 {
 		return nil, err
 	}
 	m := make(map[string]any, min(n, maxPrealloc))
 	for range n {
-		k, err := readReply(br, a, depth+1)
+		k, err := d.element(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		v, err := readElement(br, a, depth+1)
+		v, err := d.element(depth + 1)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	radixresp "github.com/mediocregopher/radix/v4/resp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,6 +41,15 @@ func TestReadReply(t *testing.T) {
 		{name: "resp3 set", input: "~1\r\n+x\r\n", want: []any{"x"}},
 		{name: "resp3 verbatim", input: "=8\r\ntxt:abcd\r\n", want: "abcd"},
 		{name: "resp3 attribute dropped", input: "|1\r\n+k\r\n+v\r\n:7\r\n", want: int64(7)},
+		{name: "resp3 attribute inside an array", input: "*2\r\n|1\r\n+k\r\n+v\r\n:7\r\n:8\r\n", want: []any{int64(7), int64(8)}},
+		{name: "resp3 push skipped", input: ">2\r\n+invalidate\r\n*1\r\n+k\r\n:7\r\n", want: int64(7)},
+		{name: "resp3 pushes before a null", input: ">1\r\n+a\r\n>1\r\n+b\r\n_\r\n", want: nil},
+		{name: "resp3 push inside an array is no element", input: "*2\r\n:1\r\n>1\r\n+p\r\n:2\r\n", want: []any{int64(1), int64(2)}},
+		{name: "resp3 map with an error key", input: "%1\r\n-ERR k\r\n:1\r\n", want: map[string]any{"ERR k": int64(1)}},
+		{name: "resp3 map with null and double keys", input: "%2\r\n_\r\n:1\r\n,2.5\r\n:2\r\n", want: map[string]any{"<nil>": int64(1), "2.5": int64(2)}},
+		{name: "resp3 big number", input: "(-12\r\n", want: big.NewInt(-12)},
+		{name: "resp3 blob error inside an array", input: "*1\r\n!5\r\nERR x\r\n", want: []any{&Error{Msg: "ERR x"}}},
+		{name: "resp3 verbatim markdown", input: "=6\r\nmkd:**\r\n", want: "**"},
 		{name: "long simple string", input: "+" + strings.Repeat("x", 100) + "\r\n", want: strings.Repeat("x", 100)},
 	}
 	for _, tt := range tests {
@@ -52,15 +62,23 @@ func TestReadReply(t *testing.T) {
 			require.NoError(t, err, "the stream must stay in sync")
 			assert.Equal(t, int64(9), next)
 		})
-		t.Run(tt.name+" (decoder)", func(t *testing.T) {
-			d := NewDecoder(reader(tt.input + ":9\r\n"))
-			got, err := d.Decode()
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-			next, err := d.Decode()
-			require.NoError(t, err, "the stream must stay in sync")
-			assert.Equal(t, int64(9), next)
-		})
+		for _, kind := range []struct {
+			name string
+			new  func(radixresp.BufferedReader) *Decoder
+		}{{"decoder", NewDecoder}, {"plain decoder", NewPlainDecoder}} {
+			t.Run(tt.name+" ("+kind.name+")", func(t *testing.T) {
+				d := kind.new(reader(tt.input + ":9\r\n"))
+				var pushes [][]any
+				d.OnPush = func(p []any) { pushes = append(pushes, p) }
+				got, err := d.Decode()
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, got)
+				next, err := d.Decode()
+				require.NoError(t, err, "the stream must stay in sync")
+				assert.Equal(t, int64(9), next)
+				assert.Len(t, pushes, strings.Count(tt.input, ">"))
+			})
+		}
 	}
 }
 
@@ -112,6 +130,39 @@ func TestDecoderAllocations(t *testing.T) {
 	})
 	// The reader, the decoder and a few chunks, for 300 replies.
 	assert.Less(t, allocs, 12.0)
+}
+
+// TestDecoderPushes hands each skipped push to OnPush, whole, and never to
+// the caller as a reply.
+func TestDecoderPushes(t *testing.T) {
+	d := NewDecoder(reader(">2\r\n$10\r\ninvalidate\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n" +
+		"$3\r\nval\r\n" + ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n:5\r\n" + "-ERR x\r\n" + ">1\r\n_\r\n"))
+	var pushes [][]any
+	d.OnPush = func(p []any) { pushes = append(pushes, p) }
+	v, err := d.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, "val", v)
+	_, err = d.Decode()
+	assert.EqualError(t, err, "ERR x", "a push before an error reply leaves the error to its command")
+	assert.Equal(t, [][]any{{"invalidate", []any{"a", "b"}}, {"message", "ch", int64(5)}}, pushes)
+
+	skipped, err := d.SkipPush()
+	require.NoError(t, err)
+	assert.True(t, skipped)
+	assert.Len(t, pushes, 3)
+	_, err = d.SkipPush()
+	assert.ErrorIs(t, err, io.EOF)
+}
+
+// TestSkipPushLeavesReplies reads nothing of a frame that is not a push.
+func TestSkipPushLeavesReplies(t *testing.T) {
+	d := NewDecoder(reader(":1\r\n"))
+	skipped, err := d.SkipPush()
+	require.NoError(t, err)
+	assert.False(t, skipped)
+	v, err := d.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), v)
 }
 
 func TestReadReplyBigNumber(t *testing.T) {
@@ -203,17 +254,19 @@ func TestAppendCommandRoundTrip(t *testing.T) {
 }
 
 func FuzzReadReply(f *testing.F) {
-	for _, s := range []string{"+OK\r\n", "*2\r\n$1\r\na\r\n:1\r\n", "%1\r\n+a\r\n_\r\n", "$-1\r\n", "|1\r\n+a\r\n+b\r\n#t\r\n", ",1e3\r\n", "(12\r\n", "=5\r\ntxt:a\r\n"} {
+	for _, s := range []string{"+OK\r\n", "*2\r\n$1\r\na\r\n:1\r\n", "%1\r\n+a\r\n_\r\n", "$-1\r\n", "|1\r\n+a\r\n+b\r\n#t\r\n", ",1e3\r\n", "(12\r\n", "=5\r\ntxt:a\r\n", ">2\r\n+a\r\n:1\r\n:2\r\n", "~1\r\n!1\r\nx\r\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		br := bufio.NewReaderSize(strings.NewReader(string(data)), 16)
 		d := NewDecoder(bufio.NewReaderSize(strings.NewReader(string(data)), 16))
+		pd := NewPlainDecoder(bufio.NewReaderSize(strings.NewReader(string(data)), 16))
 		for range 8 {
 			v, err := ReadReply(br)
 			dv, derr := d.Decode()
-			if fmt.Sprint(v, err) != fmt.Sprint(dv, derr) {
-				t.Fatalf("ReadReply gave %v, %v; Decoder gave %v, %v", v, err, dv, derr)
+			pv, perr := pd.Decode()
+			if fmt.Sprint(v, err) != fmt.Sprint(dv, derr) || fmt.Sprint(v, err) != fmt.Sprint(pv, perr) {
+				t.Fatalf("ReadReply gave %v, %v; Decoder gave %v, %v; plain Decoder %v, %v", v, err, dv, derr, pv, perr)
 			}
 			if err != nil {
 				if _, ok := AsError(err); !ok {

@@ -15,6 +15,11 @@ import (
 // DialFunc opens a network connection to a node.
 type DialFunc func(ctx context.Context, addr string) (net.Conn, error)
 
+// PushFunc is told of each RESP3 push frame a connection to the node at
+// addr read and skipped: data the node sent on its own, never a reply. It
+// is called on the goroutine reading the connection.
+type PushFunc func(addr string, push []any)
+
 // Conn is a connection of its own to one node: one exchange at a time, each
 // bounded by its context. Once an exchange fails, the connection is closed
 // and Broken reports true. A Conn is not safe for concurrent use, except
@@ -24,23 +29,31 @@ type Conn struct {
 	nc     net.Conn
 	r      *silenceReader
 	br     *bufio.Reader
+	d      *resp.Decoder
 	buf    []byte
 	broken bool
 }
 
-// Dial opens a Conn to addr.
-func Dial(ctx context.Context, dial DialFunc, addr string) (*Conn, error) {
+// Dial opens a Conn to addr; onPush, when not nil, is told of the push
+// frames it skips.
+func Dial(ctx context.Context, dial DialFunc, addr string, onPush PushFunc) (*Conn, error) {
 	nc, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
-	return NewConn(nc, addr), nil
+	return NewConn(nc, addr, onPush), nil
 }
 
-// NewConn wraps an open network connection to the node at addr.
-func NewConn(nc net.Conn, addr string) *Conn {
+// NewConn wraps an open network connection to the node at addr; onPush,
+// when not nil, is told of the push frames it skips.
+func NewConn(nc net.Conn, addr string, onPush PushFunc) *Conn {
 	r := &silenceReader{nc: nc}
-	return &Conn{addr: addr, nc: nc, r: r, br: bufio.NewReaderSize(r, 16<<10)}
+	c := &Conn{addr: addr, nc: nc, r: r, br: bufio.NewReaderSize(r, 16<<10)}
+	c.d = resp.NewPlainDecoder(c.br)
+	if onPush != nil {
+		c.d.OnPush = func(push []any) { onPush(addr, push) }
+	}
+	return c
 }
 
 // Addr returns the node's address.
@@ -54,8 +67,9 @@ func (c *Conn) Broken() bool { return c.broken }
 func (c *Conn) Close() error { return c.nc.Close() }
 
 // Exchange writes cmds with one write and reads one reply per command into
-// replies (len(replies) >= len(cmds)): a value, or a *resp.Error in Err. It
-// returns how many replies it read. The error is for the exchange:
+// replies (len(replies) >= len(cmds)): a value, or a *resp.Error in Err;
+// push frames are skipped. It returns how many replies it read. The error
+// is for the exchange:
 //   - no byte left: it wraps ErrNotSent;
 //   - the connection broke after the write: it wraps ErrUnknownOutcome;
 //   - ctx ended while waiting: the connection is closed at once, so the
@@ -79,7 +93,7 @@ func (c *Conn) Exchange(ctx context.Context, cmds [][]string, replies []resp.Rep
 	}
 	before := c.r.read
 	for i := range cmds {
-		v, err := resp.ReadReply(c.br)
+		v, err := c.d.Decode()
 		if err != nil {
 			if re, ok := err.(*resp.Error); ok {
 				replies[i] = resp.Reply{Err: re}

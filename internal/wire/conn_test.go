@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,7 +66,7 @@ func TestExchange(t *testing.T) {
 		}
 		return "$2\r\nok\r\n"
 	})
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
 	require.NoError(t, err)
 	defer c.Close()
 	replies := make([]resp.Reply, 3)
@@ -77,9 +79,41 @@ func TestExchange(t *testing.T) {
 	assert.True(t, c.Alive())
 }
 
+// TestExchangeSkipsPushes has the node send RESP3 push frames before,
+// between and inside replies: each command gets its own reply, and every
+// push is told to onPush.
+func TestExchangeSkipsPushes(t *testing.T) {
+	f := startFake(t, func(cmd []any) string {
+		switch cmd[0] {
+		case "GET":
+			return ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n$1\r\nv\r\n"
+		case "BLPOP":
+			return ">1\r\n$1\r\np\r\n_\r\n>1\r\n$1\r\nq\r\n"
+		}
+		return "*2\r\n:1\r\n>1\r\n$5\r\ninner\r\n:2\r\n"
+	})
+	var mu sync.Mutex
+	var pushes []string
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), func(addr string, push []any) {
+		mu.Lock()
+		defer mu.Unlock()
+		pushes = append(pushes, fmt.Sprint(addr == f.ln.Addr().String(), push))
+	})
+	require.NoError(t, err)
+	defer c.Close()
+	replies := make([]resp.Reply, 3)
+	n, err := c.Exchange(t.Context(), [][]string{{"GET", "k"}, {"BLPOP", "l", "1"}, {"PAIR"}}, replies, time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, []resp.Reply{{Value: "v"}, {Value: nil}, {Value: []any{int64(1), int64(2)}}}, replies)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"true [invalidate [k]]", "true [p]", "true [q]", "true [inner]"}, pushes)
+}
+
 func TestExchangeCanceledBeforeAnyReply(t *testing.T) {
 	f := startFake(t, func([]any) string { return "" }) // a blocked command
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -99,7 +133,7 @@ func TestExchangeCanceledBeforeAnyReply(t *testing.T) {
 
 func TestExchangeCanceledWithReplyHalfIn(t *testing.T) {
 	f := startFake(t, func([]any) string { return "$10\r\nhal" }) // never finishes
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
@@ -110,7 +144,7 @@ func TestExchangeCanceledWithReplyHalfIn(t *testing.T) {
 
 func TestExchangeSilenceBound(t *testing.T) {
 	f := startFake(t, func([]any) string { return "" })
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
 	require.NoError(t, err)
 	start := time.Now()
 	_, err = c.Exchange(t.Context(), [][]string{{"GET", "k"}}, make([]resp.Reply, 1), 50*time.Millisecond)
@@ -120,7 +154,7 @@ func TestExchangeSilenceBound(t *testing.T) {
 
 func TestAliveSeesPeerClose(t *testing.T) {
 	f := startFake(t, func([]any) string { return "+OK\r\n" })
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String())
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
 	require.NoError(t, err)
 	defer c.Close()
 	assert.True(t, c.Alive())
@@ -130,7 +164,7 @@ func TestAliveSeesPeerClose(t *testing.T) {
 
 func TestPoolBoundAndClose(t *testing.T) {
 	f := startFake(t, func([]any) string { return "+OK\r\n" })
-	p := NewPool(f.ln.Addr().String(), dialTCP, 2)
+	p := NewPool(f.ln.Addr().String(), dialTCP, 2, nil)
 	a, err := p.Get(t.Context())
 	require.NoError(t, err)
 	b, err := p.Get(t.Context())

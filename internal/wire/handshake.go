@@ -139,8 +139,8 @@ func setupError(addr, name string, e *resp.Error) error {
 	if auth {
 		return fmt.Errorf("%w: %s: %s: %w", ErrAuth, addr, name, e)
 	}
-	if name == "HELLO" && prefix == "NOPROTO" {
-		return fmt.Errorf("redactor: %s: the server does not speak RESP3: %w", addr, e)
+	if name == "HELLO" && (prefix == "NOPROTO" || strings.Contains(e.Msg, "unknown command")) {
+		return fmt.Errorf("redactor: %s: the server does not speak RESP3 (Config.Protocol 3): %w", addr, e)
 	}
 	return fmt.Errorf("redactor: %s: connection setup: %s: %w", addr, name, e)
 }
