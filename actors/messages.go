@@ -38,23 +38,25 @@ type Result struct {
 	//     without its "txt:" format): string, binary-safe; never []byte
 	//   - integer (:): int64
 	//   - null bulk string ($-1), null array (*-1), RESP3 null (_): nil
-	//   - array (*), RESP3 set (~) and push (>): []any of these same
-	//     types, empty but not nil for an empty array; an error reply
-	//     inside one (EXEC's replies) is a *resp.Error element
+	//   - array (*), RESP3 set (~): []any of these same types (a set in
+	//     the server's order), empty but not nil for an empty array; an
+	//     error reply inside one (EXEC's replies) is a *resp.Error element
 	//   - RESP3 map (%): map[string]any, a key that is not a string
 	//     formatted with fmt.Sprint
 	//   - RESP3 double (,): float64, with inf, -inf and NaN
 	//   - RESP3 boolean (#): bool
 	//   - RESP3 big number ((): *big.Int
 	//   - RESP3 attribute (|): dropped; Value is the reply after it
+	//   - RESP3 push (>): never a Value (skipped and counted)
 	//   - error reply (-, RESP3 !): never a Value; Err is a *resp.Error
 	//
-	// The client speaks RESP2, so a number arrives as it does on the wire:
-	// an integer as int64, but a score or a float (ZSCORE, INCRBYFLOAT) as
-	// a string; Float64 and Int64 parse those. A command run on several
-	// nodes merges their replies (see docs/commands.md): summed integers
-	// stay int64, arrays are concatenated, and a reply that is not merged
-	// is a map[string]any of each node's reply by address.
+	// On RESP2 (Config.Protocol 2, the default) the server sends what RESP3
+	// types as these: a score or a float (ZSCORE, INCRBYFLOAT) as a string,
+	// HGETALL as a flat []any of fields and values; Float64 and StringMap
+	// take both forms. A command run on several nodes merges their replies
+	// (see docs/commands.md): summed integers stay int64, arrays are
+	// concatenated, and a reply that is not merged is a map[string]any of
+	// each node's reply by address, on either protocol.
 	Value any
 	// Err is this command's own error: a *resp.Error for an error reply of
 	// the server (e.g. WRONGTYPE), or an error of redactor's (ErrCrossSlot, a
