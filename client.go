@@ -248,6 +248,10 @@ func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exe
 		return ErrClosed
 	default:
 	}
+	if err := ctx.Err(); err != nil {
+		// Nothing is sent: the commands did not run.
+		return fmt.Errorf("redactor: pipeline: %w", err)
+	}
 	c.system.Root.Send(c.coordinatorFor(), e)
 	select {
 	case <-done:
