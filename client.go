@@ -32,6 +32,7 @@ type Client struct {
 	nextCoord    atomic.Uint32
 	workers      *actors.WorkerPool
 	routes       atomic.Pointer[topology.Routes]
+	events       *eventBus
 	closed       chan struct{}
 	closeOnce    sync.Once
 
@@ -96,13 +97,19 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			return cfg.Logger
 		}))
 	}
+	c.events = newEventBus(c)
+	if cfg.OnEvent != nil {
+		newObserver(c.events, func(Event) bool { return true }, cfg.OnEvent)
+	}
 	c.topology = c.system.Root.SpawnPrefix(topology.Props(topology.ActorConfig{
+		Publish: c.events.publish,
 		Seeds: cfg.Addrs,
 		Dial:  c.dialRadix,
 		TLS:   cfg.TLS != nil,
 		NodeProps: func(addr string) *actor.Props {
 			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
+				Publish: c.events.publish,
 				OnPush: c.onPush})
 		},
 		Policies:           cfg.CommandPolicies,
@@ -127,6 +134,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		RetryUnsafe:  cfg.RetryUnsafe,
 		Dispatcher:   c.workers,
 		OnRoutes:     c.setRoutes,
+		Publish:      c.events.publish,
 		Registry:     registry,
 	})
 	for range coordinatorCount() {
@@ -146,9 +154,11 @@ func (c *Client) setRoutes(r *topology.Routes) {
 	}
 }
 
-// ActorSystem returns the actor system the client's actors run in, for
-// subscribing to its events (topology.Loaded, topology.NodeDown,
-// actors.Redirected, ...) on its EventStream.
+// ActorSystem returns the actor system the client's actors run in. Its
+// EventStream carries the client's events as *Event (see Observe for a
+// typed way to watch them), published by a goroutine of the client's: a
+// slow EventStream subscriber delays only the delivery of events, never a
+// pipeline.
 func (c *Client) ActorSystem() *actor.ActorSystem { return c.system }
 
 // refresh asks the topology actor to load the layout, waits for it, and
@@ -329,6 +339,7 @@ func (c *Client) stopActors() {
 		_ = c.system.Root.StopFuture(pid).Wait()
 	}
 	_ = c.system.Root.StopFuture(c.topology).Wait()
+	c.events.close()
 	if c.ownSystem {
 		c.system.Shutdown()
 	}

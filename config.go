@@ -140,6 +140,12 @@ type Config struct {
 	// when no redirect asked for it. Default: 0 (only on demand).
 	RefreshInterval time.Duration
 
+	// OnEvent, when set, is called with each of the client's events (see
+	// Event), from the first layout load of New on, in order, on a
+	// goroutine of its own, as an observer made by Observe: a slow OnEvent
+	// loses events (beyond 1024 waiting) but never holds up the client.
+	OnEvent func(Event)
+
 	// ActorSystem is the protoactor-go system to run the client's actors in.
 	// Default: a system of the client's own, shut down by Close. With a
 	// system of yours, Close stops the client's actors and leaves the system

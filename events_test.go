@@ -3,8 +3,6 @@ package redactor_test
 import (
 	"sync"
 
-	"github.com/asynkron/protoactor-go/eventstream"
-
 	"github.com/redactor-go/redactor"
 	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/topology"
@@ -18,16 +16,15 @@ type eventCounter struct {
 	asked   int
 	moved   int
 	downs   int
-	sub     *eventstream.Subscription
-	client  *redactor.Client
+	obs     *redactor.Observer
 }
 
 func countEvents(c *redactor.Client) *eventCounter {
-	ec := &eventCounter{client: c}
-	ec.sub = c.ActorSystem().EventStream.Subscribe(func(evt any) {
+	ec := &eventCounter{}
+	ec.obs = redactor.Observe(c, func(evt redactor.Event) {
 		ec.mu.Lock()
 		defer ec.mu.Unlock()
-		switch e := evt.(type) {
+		switch e := evt.Payload.(type) {
 		case *topology.Loaded:
 			ec.loads++
 			if e.Changed {
@@ -55,4 +52,4 @@ func (ec *eventCounter) nodeDowns() int {
 	return ec.downs
 }
 
-func (ec *eventCounter) stop() { ec.client.ActorSystem().EventStream.Unsubscribe(ec.sub) }
+func (ec *eventCounter) stop() { ec.obs.Stop() }

@@ -303,6 +303,7 @@ func (pc *psConn) confirm(channel string) error {
 		gap := slices.DeleteFunc(slices.Clone(cmd.gapChannels), func(ch string) bool { return !pc.sub.wants(ch) })
 		if len(gap) > 0 {
 			pc.sub.deliver(&Message{Kind: KindReconnected, Channels: gap, Reason: cmd.reason})
+			pc.sub.c.events.publish(&SubscriptionGap{Channels: gap, Reason: cmd.reason})
 		}
 	}
 	pc.report(&subscribed{conn: pc, cmd: cmd})

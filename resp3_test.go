@@ -52,14 +52,12 @@ type pushCounter struct {
 
 func countPushes(t *testing.T, c *redactor.Client) *pushCounter {
 	pc := &pushCounter{}
-	sub := c.ActorSystem().EventStream.Subscribe(func(evt any) {
-		if e, ok := evt.(*actors.PushSkipped); ok {
-			pc.mu.Lock()
-			pc.events = append(pc.events, e)
-			pc.mu.Unlock()
-		}
+	o := redactor.Observe(c, func(e *actors.PushSkipped) {
+		pc.mu.Lock()
+		pc.events = append(pc.events, e)
+		pc.mu.Unlock()
 	})
-	t.Cleanup(func() { c.ActorSystem().EventStream.Unsubscribe(sub) })
+	t.Cleanup(o.Stop)
 	return pc
 }
 

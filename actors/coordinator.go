@@ -37,6 +37,10 @@ type CoordinatorConfig struct {
 	// OnRoutes, when set, is called on the coordinator's goroutine with
 	// every Routes it starts to route by.
 	OnRoutes func(*topology.Routes)
+	// Publish receives the coordinator's events (Redirected,
+	// UnknownOutcome); nil publishes them on the actor system's event
+	// stream. It must not block.
+	Publish topology.Publish
 	// Registry, when set (shared with the node actors' NodeConfig), lets
 	// the coordinator hand batches straight to open connections.
 	Registry *Registry

@@ -11,6 +11,17 @@ type Redirected struct {
 	Asked []string
 }
 
+// UnknownOutcome is published when commands of a batch were left with
+// ErrUnknownOutcome: written to a node whose connection broke before their
+// replies came, and not re-sent (not read-only, no Config.RetryUnsafe).
+// They may or may not have run.
+type UnknownOutcome struct {
+	// Addr is the node's address.
+	Addr string
+	// Commands is how many commands of the batch it concerns.
+	Commands int
+}
+
 // PushSkipped is published on the actor system's event stream for each
 // RESP3 push frame a command connection read and skipped (Config.Protocol
 // 3): data the node sent on its own, which no command ever gets as its

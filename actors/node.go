@@ -43,6 +43,10 @@ type NodeConfig struct {
 	// keeps for commands that may block (BLPOP, XREAD BLOCK); more such
 	// commands wait for one. Zero means 8.
 	DedicatedConns int
+	// Publish receives the actor's events (topology.NodeUp,
+	// topology.NodeDown); nil publishes them on the actor system's event
+	// stream. It must not block.
+	Publish topology.Publish
 	// OnPush, when set, is told of each RESP3 push frame one of the node's
 	// connections read and skipped (no command ever gets one), on the
 	// goroutine reading that connection. Nil means they are only skipped.
@@ -254,7 +258,7 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 	}
 	n.setConn(lane, conn)
 	if lane == sharedLane {
-		ctx.ActorSystem().EventStream.Publish(&topology.NodeUp{Addr: n.cfg.Addr})
+		n.cfg.Publish.PublishOn(ctx)(&topology.NodeUp{Addr: n.cfg.Addr})
 	}
 	return nil
 }
@@ -272,7 +276,7 @@ func (n *nodeActor) onPush() func(push []any) {
 // reportDown tells the parent, and the event stream, that the node failed.
 func (n *nodeActor) reportDown(ctx actor.Context, err error) {
 	down := &topology.NodeDown{Addr: n.cfg.Addr, Err: err}
-	ctx.ActorSystem().EventStream.Publish(down)
+	n.cfg.Publish.PublishOn(ctx)(down)
 	if parent := ctx.Parent(); parent != nil {
 		ctx.Send(parent, down)
 	}

@@ -30,6 +30,7 @@ type redirects struct {
 	askAddrs   []string // nodes ASK named, for the event
 	needActors []string // nodes to send to that have no node actor yet
 	refresh    bool
+	unknown    int // commands left with an unknown outcome
 }
 
 func (r *redirects) moved(slot int, addr string) {
@@ -63,7 +64,10 @@ func (c *coordinator) inspect(ctx actor.Context, e *Exec, b *nodeBatch) {
 		c.inspectOne(e, i, &r)
 	}
 	if len(r.moves) > 0 || len(r.askAddrs) > 0 {
-		ctx.ActorSystem().EventStream.Publish(&Redirected{Moved: r.moves, Asked: r.askAddrs})
+		c.cfg.Publish.PublishOn(ctx)(&Redirected{Moved: r.moves, Asked: r.askAddrs})
+	}
+	if r.unknown > 0 {
+		c.cfg.Publish.PublishOn(ctx)(&UnknownOutcome{Addr: b.addr, Commands: r.unknown})
 	}
 	if len(r.moves) > 0 {
 		c.await(e)
@@ -121,9 +125,14 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 		}
 		return
 	}
+	unknown := errors.Is(err, ErrUnknownOutcome)
 	if retryableNotSent(err) ||
-		errors.Is(err, ErrUnknownOutcome) && (c.cfg.RetryUnsafe || c.hasFlag(e.command(i), resp.FlagReadOnly)) {
+		unknown && (c.cfg.RetryUnsafe || c.hasFlag(e.command(i), resp.FlagReadOnly)) {
 		r.refresh = c.retryLater(e, i) || r.refresh
+		return
+	}
+	if unknown {
+		r.unknown++
 	}
 }
 

@@ -26,6 +26,10 @@ type ActorConfig struct {
 	// fails with a growing backoff, and stops the children of nodes that are
 	// no longer masters.
 	NodeProps func(addr string) *actor.Props
+	// Publish receives the actor's events (Loaded) and those of the node
+	// actors it makes that have no Publish of their own. Nil publishes
+	// them on the actor system's event stream.
+	Publish Publish
 	// TLS says the connections are TLS: nodes are reached at their
 	// tls-port.
 	TLS bool
@@ -277,7 +281,7 @@ func (a *topologyActor) finishLoad(ctx actor.Context, l *loaded) {
 	if a.routes != nil {
 		version = a.routes.Version
 	}
-	ctx.ActorSystem().EventStream.Publish(&Loaded{Version: version, Changed: changed, Err: l.err})
+	a.cfg.Publish.PublishOn(ctx)(&Loaded{Version: version, Changed: changed, Err: l.err})
 	for _, w := range a.waiting {
 		w.answer(ctx, answer)
 	}

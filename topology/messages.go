@@ -126,3 +126,18 @@ type loaded struct {
 // refreshDue is the topology actor's note to itself that a scheduled load may
 // start.
 type refreshDue struct{}
+
+// Publish hands an event of the client's (Loaded, NodeUp, NodeDown, and the
+// actors package's Redirected, UnknownOutcome, ...) to whoever delivers
+// them. It must not block: the actors call it on their own goroutines,
+// between pipelines.
+type Publish func(event any)
+
+// PublishOn returns a Publish that publishes on the event stream of ctx's
+// actor system when p is nil, else p itself.
+func (p Publish) PublishOn(ctx actor.Context) Publish {
+	if p != nil {
+		return p
+	}
+	return ctx.ActorSystem().EventStream.Publish
+}
