@@ -103,14 +103,14 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.topology = c.system.Root.SpawnPrefix(topology.Props(topology.ActorConfig{
 		Publish: c.events.publish,
-		Seeds: cfg.Addrs,
-		Dial:  c.dialRadix,
-		TLS:   cfg.TLS != nil,
+		Seeds:   cfg.Addrs,
+		Dial:    c.dialRadix,
+		TLS:     cfg.TLS != nil,
 		NodeProps: func(addr string) *actor.Props {
 			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
 				Publish: c.events.publish,
-				OnPush: c.onPush})
+				OnPush:  c.onPush})
 		},
 		Policies:           cfg.CommandPolicies,
 		MinRefreshInterval: cfg.MinRefreshInterval,
