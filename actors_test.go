@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/redactor-go/redactor"
+	"github.com/redactor-go/redactor/actors"
 )
 
 // newClient connects to the shared cluster through one seed address only, so
@@ -332,4 +335,76 @@ func TestNewErrors(t *testing.T) {
 	cancel()
 	_, err = redactor.New(done, redactor.Config{Addrs: cluster.Addrs()})
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
+}
+
+// pipelineActor is a plain protoactor actor that runs pipelines through
+// the client's coordinator by message, as a user's actor would.
+type pipelineActor struct {
+	coordinator *actor.PID
+	commands    [][]string
+	mode        actors.Mode
+	report      chan<- *actors.Exec
+}
+
+func (a *pipelineActor) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		ctx.Request(a.coordinator, &actors.Exec{Commands: a.commands, Mode: a.mode})
+	case *actors.Exec:
+		a.report <- msg
+	}
+}
+
+// TestCoordinatorAcceptsActors checks the actor-level API: actors of the
+// client's system send *actors.Exec to Client.Coordinator and get it back
+// as a message with the results, in both modes and from 50 actors at once.
+func TestCoordinatorAcceptsActors(t *testing.T) {
+	t.Run("one coordinator", func(t *testing.T) { testCoordinatorAcceptsActors(t) })
+	t.Run("a router over two", func(t *testing.T) {
+		// A client runs one coordinator per 8 Ps.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+		testCoordinatorAcceptsActors(t)
+	})
+}
+
+func testCoordinatorAcceptsActors(t *testing.T) {
+	system := actor.NewActorSystem()
+	defer system.Shutdown()
+	c := newClient(t, redactor.Config{ActorSystem: system})
+	require.NotNil(t, c.Coordinator())
+
+	require.NoError(t, c.Do(testContext(t), "SET", t.Name()+":string", "not a number").Err)
+	const actorsAtOnce = 50
+	report := make(chan *actors.Exec, actorsAtOnce)
+	for i := range actorsAtOnce {
+		mode := actors.Parallel
+		if i%2 == 1 {
+			mode = actors.Serial
+		}
+		var cmds [][]string
+		for k := range 20 {
+			key := fmt.Sprintf("%s:%d:%d", t.Name(), i, k)
+			cmds = append(cmds, []string{"SET", key, key}, []string{"GET", key})
+		}
+		cmds = append(cmds, []string{"INCR", t.Name() + ":string"}) // an error of its own, last
+		system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+			return &pipelineActor{coordinator: c.Coordinator(), commands: cmds, mode: mode, report: report}
+		}))
+	}
+	for range actorsAtOnce {
+		select {
+		case e := <-report:
+			require.NoError(t, e.Err)
+			require.Len(t, e.Results, 41)
+			for k := 0; k < 40; k += 2 {
+				require.NoError(t, e.Results[k].Err)
+				assert.Equal(t, e.Commands[k][1], e.Results[k+1].Value, "GET after SET, in queue order")
+			}
+			var redisErr *redactor.RedisError
+			require.ErrorAs(t, e.Results[40].Err, &redisErr, "the INCR's own error")
+			assert.Equal(t, "ERR", redisErr.Prefix())
+		case <-time.After(10 * time.Second):
+			t.Fatal("an actor got no answer")
+		}
+	}
 }

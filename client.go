@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/router"
 
 	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/internal/wire"
@@ -30,11 +31,14 @@ type Client struct {
 	// own commands (Exec.Preroute).
 	coordinators []*actor.PID
 	nextCoord    atomic.Uint32
-	workers      *actors.WorkerPool
-	routes       atomic.Pointer[topology.Routes]
-	events       *eventBus
-	closed       chan struct{}
-	closeOnce    sync.Once
+	// coordinator is what Coordinator returns: the one coordinator, or a
+	// round-robin router over them.
+	coordinator *actor.PID
+	workers     *actors.WorkerPool
+	routes      atomic.Pointer[topology.Routes]
+	events      *eventBus
+	closed      chan struct{}
+	closeOnce   sync.Once
 
 	// closers are run by Close before the actors stop: subscriptions,
 	// dedicated connection pools.
@@ -140,6 +144,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	for range coordinatorCount() {
 		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))
 	}
+	c.coordinator = c.coordinators[0]
+	if len(c.coordinators) > 1 {
+		c.coordinator = c.system.Root.SpawnPrefix(router.NewRoundRobinGroup(c.coordinators...), "redactor-coordinators")
+	}
 	return c, nil
 }
 
@@ -153,6 +161,18 @@ func (c *Client) setRoutes(r *topology.Routes) {
 		}
 	}
 }
+
+// Coordinator returns the PID that takes pipelines as actor messages, for
+// actors of your own (in the client's actor system, Config.ActorSystem):
+// send it an *actors.Exec with Commands and Mode set, with ctx.Request so
+// that the same *actors.Exec comes back to the sender as a message,
+// Results filled in queue order and Err set when the pipeline failed as a
+// whole; or set Exec.Done to get it on a channel. An Exec must not be
+// changed or reused until it comes back. Exec.Ctx, when set, bounds the
+// pipeline as Pipeline.Exec's ctx does. The PID is the client's
+// coordinator, or a round-robin router over its coordinators, which
+// accepts the same messages. It stops with Close.
+func (c *Client) Coordinator() *actor.PID { return c.coordinator }
 
 // ActorSystem returns the actor system the client's actors run in. Its
 // EventStream carries the client's events as *Event (see Observe for a
@@ -335,6 +355,9 @@ func (c *Client) coordinatorFor() *actor.PID {
 // children, the node actors, stop with it), then the actor system if it is
 // the client's own.
 func (c *Client) stopActors() {
+	if len(c.coordinators) > 1 {
+		_ = c.system.Root.StopFuture(c.coordinator).Wait()
+	}
 	for _, pid := range c.coordinators {
 		_ = c.system.Root.StopFuture(pid).Wait()
 	}
