@@ -19,6 +19,22 @@
 //
 // # Extending
 //
-// Exec is an ordinary message: any actor may send it to the coordinator with
-// Request and receives the same *Exec back, filled in.
+// Exec is an ordinary message: any actor of the client's actor system may
+// send it to the coordinator, whose PID redactor.Client.Coordinator gives,
+// with Request and receives the same *Exec back, filled in:
+//
+//	func (a *myActor) Receive(ctx actor.Context) {
+//		switch msg := ctx.Message().(type) {
+//		case *actor.Started:
+//			ctx.Request(a.client.Coordinator(), &actors.Exec{
+//				Commands: [][]string{{"INCR", "hits"}, {"GET", "hits"}},
+//				Mode:     actors.Parallel,
+//			})
+//		case *actors.Exec:
+//			use(msg.Results) // in queue order; msg.Err for the pipeline
+//		}
+//	}
+//
+// The client's events (topology.Loaded, NodeDown, Redirected, ...) reach
+// actors through the actor system's EventStream as *redactor.Event.
 package actors
