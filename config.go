@@ -75,7 +75,8 @@ type Config struct {
 	// A pipeline may override it with WithParallel. Default: false (parallel).
 	SerialPipelines bool
 
-	// DialTimeout bounds connecting to a node. Default: 5s.
+	// DialTimeout bounds opening a connection to a node: TCP, TLS and its
+	// setup (AUTH, HELLO, CLIENT SETNAME). Default: 5s.
 	DialTimeout time.Duration
 
 	// ReadTimeout bounds the silence on a connection while replies are due:
