@@ -98,7 +98,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Dial:  c.dialRadix,
 		NodeProps: func(addr string) *actor.Props {
 			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
-				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize})
+				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
+				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)})
 		},
 		Policies:           cfg.CommandPolicies,
 		MinRefreshInterval: cfg.MinRefreshInterval,
@@ -120,6 +121,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Dispatcher:   c.workers,
 		OnRoutes:     c.setRoutes,
 		Registry:     registry,
+		ReadFrom:     cfg.ReadFrom,
 	})
 	for range coordinatorCount() {
 		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))
@@ -277,6 +279,16 @@ func (c *Client) Close() error {
 		c.stopActors()
 	})
 	return nil
+}
+
+// probeInterval is how often each node actor PINGs its node for replica
+// reads: for the latency ReadNearest compares, and to pause reads to a
+// replica that fails (ReadReplicaPreferred too). ReadPrimary needs none.
+func probeInterval(r ReadFrom) time.Duration {
+	if r == ReadPrimary {
+		return 0
+	}
+	return time.Second
 }
 
 // coordinatorCount is how many coordinators a client runs: one per 8 Ps.

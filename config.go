@@ -69,6 +69,19 @@ type Config struct {
 	// A pipeline may override it with WithParallel. Default: false (parallel).
 	SerialPipelines bool
 
+	// ReadFrom says where read-only commands run: the command table flags
+	// them readonly and not write, and they have keys (GET, HGET, MGET of
+	// one slot, EXISTS, ...). With ReadReplicaPreferred or ReadNearest they
+	// may run on replicas and return data older than the master's (Redis
+	// replicates asynchronously); within one pipeline, a read of a slot
+	// the pipeline writes still goes to the master, so a pipeline reads
+	// its own writes. Writes, keyless commands, transactions, Watch,
+	// blocking and fanned-out commands, and DoOn or WithNode run where
+	// they run with ReadPrimary. A read a replica cannot serve (MOVED,
+	// LOADING, unreachable) goes to the master. See
+	// docs/failure-semantics.md. Default: ReadPrimary (masters only).
+	ReadFrom ReadFrom
+
 	// DialTimeout bounds connecting to a node. Default: 5s.
 	DialTimeout time.Duration
 
@@ -163,6 +176,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	case 2, 3:
 	default:
 		return cfg, fmt.Errorf("%w: Protocol %d: RESP versions are 2 and 3", ErrInvalidConfig, cfg.Protocol)
+	}
+	if !cfg.ReadFrom.Valid() {
+		return cfg, fmt.Errorf("%w: ReadFrom %v: use ReadPrimary, ReadReplicaPreferred or ReadNearest", ErrInvalidConfig, cfg.ReadFrom)
 	}
 	cfg.Addrs = append([]string(nil), cfg.Addrs...)
 	switch {

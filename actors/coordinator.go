@@ -40,6 +40,9 @@ type CoordinatorConfig struct {
 	// Registry, when set (shared with the node actors' NodeConfig), lets
 	// the coordinator hand batches straight to open connections.
 	Registry *Registry
+	// ReadFrom says which node of a shard runs its read-only commands.
+	// Zero means ReadPrimary: the master.
+	ReadFrom ReadFrom
 }
 
 func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
@@ -87,6 +90,8 @@ type coordinator struct {
 	timers map[*Exec]*time.Timer
 	// handles caches the Registry's node handles.
 	handles map[*actor.PID]*nodeHandle
+	// turns counts the replica picks per shard (readNode).
+	turns []uint32
 }
 
 var _ actor.Actor = (*coordinator)(nil)
@@ -217,6 +222,9 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 	}
 	b := &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
 		version: routes.Version, idx: firstOnly, coordinator: ctx.Self(), bytes: argBytes(e.Commands[0])}
+	if c.cfg.ReadFrom != ReadPrimary {
+		c.readOne(e, b, shard)
+	}
 	e.pending++
 	c.deliver(ctx, b)
 }
@@ -423,6 +431,9 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 	if unserved {
 		ctx.Send(c.cfg.Topology, &topology.Refresh{})
 		c.startTimer(ctx, e)
+	}
+	if c.cfg.ReadFrom != ReadPrimary {
+		batches = c.toReplicas(e, batches)
 	}
 	return batches
 }

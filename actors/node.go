@@ -43,6 +43,14 @@ type NodeConfig struct {
 	// keeps for commands that may block (BLPOP, XREAD BLOCK); more such
 	// commands wait for one. Zero means 8.
 	DedicatedConns int
+	// DialReadOnly opens the connection replica reads run on, which must
+	// have sent READONLY. Nil means Dial.
+	DialReadOnly func(ctx context.Context, addr string) (net.Conn, error)
+	// ProbeInterval, when positive, makes the node actor PING its node
+	// that often on a connection of its own, for replica reads: the
+	// latency ReadNearest compares, and a node that fails is paused. It
+	// needs a Registry. Zero means no probe.
+	ProbeInterval time.Duration
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
@@ -81,6 +89,8 @@ type nodeActor struct {
 	// dedicated are the connections of its own for commands that may
 	// block, made on first use.
 	dedicated *wire.Pool
+	// probe measures the node's latency (NodeConfig.ProbeInterval).
+	probe *probe
 	// After a failed dial: no new dial before downUntil; batches fail with
 	// dialErr meanwhile.
 	downUntil   time.Time
@@ -106,6 +116,9 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		if n.cfg.Registry != nil {
 			n.handle = n.cfg.Registry.handle(ctx.Self().Id)
+			if n.cfg.ProbeInterval > 0 {
+				n.probe = startProbe(n.cfg.Addr, n.cfg.Dial, n.cfg.ProbeInterval, n.handle)
+			}
 		}
 	case *connBroken:
 		for lane, conn := range n.lanes {
@@ -130,6 +143,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.send(ctx, b)
 		}
 	case *actor.Restarting:
+		n.stopProbe()
 		for lane, conn := range n.lanes {
 			if conn != nil {
 				conn.shut(false)
@@ -141,6 +155,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.dedicated.Close()
 		}
 	case *actor.Stopped:
+		n.stopProbe()
 		// Commands that may block do not hold up the stop: their
 		// connections close now.
 		if n.dedicated != nil {
@@ -157,6 +172,14 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		if n.cfg.Registry != nil {
 			n.cfg.Registry.forget(ctx.Self().Id)
 		}
+	}
+}
+
+// stopProbe stops the node's probe, if it has one.
+func (n *nodeActor) stopProbe() {
+	if n.probe != nil {
+		n.probe.stop()
+		n.probe = nil
 	}
 }
 
@@ -233,7 +256,11 @@ func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context, lane int
 // dial opens the connection of lane.
 func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
-	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr,
+	dial := n.cfg.Dial
+	if lane == readLane && n.cfg.DialReadOnly != nil {
+		dial = n.cfg.DialReadOnly
+	}
+	conn, err := dialPipe(dialCtx, dial, n.cfg.Addr,
 		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout},
 		connHooks{
 			done: func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
@@ -248,7 +275,7 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 		return err
 	}
 	n.setConn(lane, conn)
-	if lane == sharedLane {
+	if lane != bulkLane {
 		ctx.ActorSystem().EventStream.Publish(&topology.NodeUp{Addr: n.cfg.Addr})
 	}
 	return nil
