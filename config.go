@@ -139,7 +139,10 @@ type Config struct {
 	MinRefreshInterval time.Duration
 
 	// RefreshInterval, when positive, reloads the slot map that often even
-	// when no redirect asked for it. Default: 0 (only on demand).
+	// when no redirect asked for it. Default: 0 (only on demand), or 5s
+	// with a ReadFrom other than ReadPrimary: a replica that joins, comes
+	// back or finishes its sync after a failover makes no redirect to
+	// tell the client.
 	RefreshInterval time.Duration
 
 	// ActorSystem is the protoactor-go system to run the client's actors in.
@@ -152,6 +155,9 @@ type Config struct {
 	// system. Default: nothing is logged.
 	Logger *slog.Logger
 }
+
+// replicaRefreshInterval is the default RefreshInterval for replica reads.
+const replicaRefreshInterval = 5 * time.Second
 
 // withDefaults returns a copy of cfg with defaults filled in, or an error for
 // a setting that cannot work.
@@ -229,6 +235,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.RetryTimeout == 0 {
 		cfg.RetryTimeout = 10 * time.Second
+	}
+	if cfg.RefreshInterval == 0 && cfg.ReadFrom != ReadPrimary {
+		cfg.RefreshInterval = replicaRefreshInterval
 	}
 	if cfg.MinRefreshInterval == 0 {
 		cfg.MinRefreshInterval = 100 * time.Millisecond

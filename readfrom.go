@@ -19,7 +19,7 @@ const (
 	ReadReplicaPreferred = actors.ReadReplicaPreferred
 	// ReadNearest runs read-only commands on the node of the slot's shard,
 	// master or replica, with the lowest latency (a PING every second per
-	// node); nodes within half of the lowest latency or 200µs of it,
+	// node); nodes within half of the lowest latency or 300µs of it,
 	// whichever is larger, count as equal and share the reads evenly.
 	ReadNearest = actors.ReadNearest
 )

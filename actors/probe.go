@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/redactor-go/redactor/internal/wire"
@@ -53,8 +54,6 @@ func (p *probe) run(ctx context.Context, addr string, dial wire.DialFunc, every 
 			conn.Close()
 		}
 	}()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
 	for {
 		rtt, err := ping(ctx, &conn, addr, dial, every)
 		if ctx.Err() != nil {
@@ -73,10 +72,12 @@ func (p *probe) run(ctx context.Context, addr string, dial wire.DialFunc, every 
 			}
 			h.rtt.Store(max(least, 1))
 		}
+		// Probes of all nodes at the same moment would measure each
+		// other: each waits its interval give or take 10%.
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-time.After(every*9/10 + rand.N(every/5+1)):
 		}
 	}
 }

@@ -18,7 +18,7 @@ const (
 	ReadReplicaPreferred
 	// ReadNearest runs read-only commands on the node of the slot's shard,
 	// master or replica, with the lowest latency measured by a PING every
-	// second; nodes within half of the lowest latency or 200µs of it,
+	// second; nodes within half of the lowest latency or 300µs of it,
 	// whichever is larger, count as equal and share the reads evenly.
 	ReadNearest
 )

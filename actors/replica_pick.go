@@ -20,7 +20,7 @@ const (
 // the reads. Round trips on one host or in one zone differ by tens of
 // microseconds from one moment to the next; another zone is a millisecond
 // or more away.
-const nearSlack = 200 * time.Microsecond
+const nearSlack = 300 * time.Microsecond
 
 // readNode returns the node that runs the reads of shard by ReadFrom, and
 // false for the master. Successive picks for a shard take turns among the
