@@ -306,8 +306,8 @@ func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 	}
 }
 
-// group builds one batch per master for the commands idx of e (all of them
-// when idx is nil), in the order of their first command. A command without
+// groupByMaster builds one batch per master for the commands idx of e (all
+// of them when idx is nil), in the order of their first command. A command without
 // keys joins the batch of the keyed command before it (or, at the start, the
 // first keyed command's), so the commands sent to a node keep their queue
 // order. Commands that cannot be routed get their error at once.
@@ -315,7 +315,7 @@ func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 // It works in two passes: the first finds each command's shard, the second
 // lays the batches' positions out in one array, each batch with exactly the
 // room it needs.
-func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
+func (c *coordinator) groupByMaster(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
 	routes := c.routes
 	n, at := positionsOf(e, idx)
 	const (
@@ -431,9 +431,6 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 	if unserved {
 		ctx.Send(c.cfg.Topology, &topology.Refresh{})
 		c.startTimer(ctx, e)
-	}
-	if c.cfg.ReadFrom != ReadPrimary {
-		batches = c.toReplicas(e, batches)
 	}
 	return batches
 }

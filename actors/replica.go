@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/asynkron/protoactor-go/actor"
+
 	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
@@ -16,6 +18,20 @@ import (
 // READONLY (readLane), and the coordinator inspects its outcome apart
 // (inspectReplica), sending what the replica could not serve to the master.
 // A single command (Client.Do) is retargeted in place (readOne).
+
+// group builds the batches of the commands idx of e (all of them when idx
+// is nil): one per master (groupByMaster), and, for replica reads, one
+// per replica read from (toReplicas). toReplicas is called out here, not
+// inside groupByMaster, whose slice of batches Go then builds on the stack
+// and moves to the heap once as it returns: passing it to a call inside
+// cost every pipeline two more allocations, with ReadPrimary too.
+func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
+	batches := c.groupByMaster(ctx, e, idx)
+	if c.cfg.ReadFrom != ReadPrimary {
+		batches = c.toReplicas(e, batches)
+	}
+	return batches
+}
 
 // readPlan says which commands of an Exec may run on a replica. The
 // coordinator makes it on the Exec's first routing, from every command of
