@@ -92,6 +92,8 @@ type coordinator struct {
 	handles map[*actor.PID]*nodeHandle
 	// turns counts the replica picks per shard (readNode).
 	turns []uint32
+	// written is scratch space for the slots a pipeline writes (planReads).
+	written writtenSlots
 }
 
 var _ actor.Actor = (*coordinator)(nil)

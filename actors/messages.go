@@ -100,7 +100,7 @@ type Exec struct {
 
 	// reads says which commands may run on a replica (ReadFrom other
 	// than ReadPrimary), made on the first routing.
-	reads *readPlan
+	reads readPlan
 }
 
 // addrKey is where a command sent by address goes: the node, and whether

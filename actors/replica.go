@@ -39,10 +39,10 @@ func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch 
 // knows what the rest of the pipeline wrote.
 type readPlan struct {
 	// slot holds, per command, the slot of its keys when it may run on a
-	// replica, else -1.
+	// replica, else -1; nil until the plan is made.
 	slot []int16
-	// any reports whether a command may.
-	any bool
+	// count is how many commands may.
+	count int
 }
 
 // replicaReadable reports whether a command may run on a replica: read-only
@@ -63,16 +63,21 @@ func keylessWrite(info *resp.CommandInfo) bool {
 	return info.Flags.Has(resp.FlagWrite) || info.Flags.Has(resp.FlagMayReplicate|resp.FlagNoMandatoryKeys)
 }
 
-// planReads makes e's readPlan. A read may run on a replica unless the
-// pipeline writes its slot, before or after it (read your writes: the
-// written slots are a small set of the pipeline's own, see writtenSlots).
-// A pipeline with a write whose keys the client cannot tell (a command the
-// table does not know, a keyless script, keys across slots) or with a
-// command that needs the general path (a transaction, a blocking or
-// fanned-out command) runs wholly on masters.
+// planReads makes e's readPlan, unless made. A read may run on a replica
+// unless the pipeline writes its slot, before or after it (read your
+// writes: the written slots are a small set of the pipeline's own, see
+// writtenSlots). A pipeline with a write whose keys the client cannot tell
+// (a command the table does not know, a keyless script, keys across slots)
+// or with a command that needs the general path (a transaction, a blocking
+// or fanned-out command) runs wholly on masters.
 func (c *coordinator) planReads(e *Exec) *readPlan {
-	p := &readPlan{slot: make([]int16, len(e.Commands))}
-	var written writtenSlots
+	p := &e.reads
+	if p.slot != nil {
+		return p
+	}
+	p.slot = make([]int16, len(e.Commands))
+	written := &c.written
+	written.reset()
 	for i, args := range e.Commands {
 		p.slot[i] = -1
 		loc, keys, err := locate(c.routes, args, c.keys[:0])
@@ -101,7 +106,7 @@ func (c *coordinator) planReads(e *Exec) *readPlan {
 		case written.all || written.has(uint16(s)):
 			p.slot[i] = -1
 		default:
-			p.any = true
+			p.count++
 		}
 	}
 	return p
@@ -109,12 +114,11 @@ func (c *coordinator) planReads(e *Exec) *readPlan {
 
 // pinToMaster sends commands idx of e to their masters from now on.
 func (c *coordinator) pinToMaster(e *Exec, idx []int) {
-	if e.reads == nil {
-		e.reads = c.planReads(e)
-	}
+	p := c.planReads(e)
 	for _, i := range idx {
-		if i < len(e.reads.slot) {
-			e.reads.slot[i] = -1
+		if i < len(p.slot) && p.slot[i] >= 0 {
+			p.slot[i] = -1
+			p.count--
 		}
 	}
 }
@@ -138,15 +142,16 @@ func (c *coordinator) readOne(e *Exec, b *nodeBatch, shard int) {
 // shard at most. In Serial mode the batches stay in the order of their
 // first commands.
 func (c *coordinator) toReplicas(e *Exec, batches []*nodeBatch) []*nodeBatch {
-	if e.reads == nil {
-		e.reads = c.planReads(e)
-	}
-	if !e.reads.any {
+	p := c.planReads(e)
+	if p.count == 0 {
 		return batches
 	}
-	var out []*nodeBatch
+	var (
+		out  []*nodeBatch
+		slab []int // the replica batches' positions
+	)
 	for k, b := range batches {
-		rb := c.splitReads(e, b)
+		rb := c.splitReads(e, b, &slab)
 		switch {
 		case rb == nil:
 			if out != nil {
@@ -171,9 +176,9 @@ func (c *coordinator) toReplicas(e *Exec, batches []*nodeBatch) []*nodeBatch {
 }
 
 // splitReads moves the reads of b that may run on a replica into a new
-// batch for the node readNode picks, and returns it; nil when b keeps them
-// (none, or the pick is the master).
-func (c *coordinator) splitReads(e *Exec, b *nodeBatch) *nodeBatch {
+// batch for the node readNode picks, its positions carved out of *slab,
+// and returns it; nil when b keeps them (none, or the pick is the master).
+func (c *coordinator) splitReads(e *Exec, b *nodeBatch, slab *[]int) *nodeBatch {
 	plan := e.reads.slot
 	first, count := -1, 0
 	for k, i := range b.idx {
@@ -195,8 +200,13 @@ func (c *coordinator) splitReads(e *Exec, b *nodeBatch) *nodeBatch {
 	if !ok {
 		return nil
 	}
+	if cap(*slab)-len(*slab) < count {
+		*slab = make([]int, 0, max(count, e.reads.count))
+	}
+	off := len(*slab)
+	*slab = (*slab)[:off+count]
 	rb := &nodeBatch{exec: e, node: pid, addr: addr, version: b.version, coordinator: b.coordinator,
-		replica: true, idx: make([]int, 0, count)}
+		replica: true, idx: (*slab)[off : off : off+count]}
 	// Filter b.idx in place: b keeps its other commands, in order.
 	kept := b.idx[:first]
 	for _, i := range b.idx[first:] {
@@ -214,17 +224,27 @@ func (c *coordinator) splitReads(e *Exec, b *nodeBatch) *nodeBatch {
 
 // writtenSlots is the set of slots a pipeline writes: up to 8 kept in
 // place (a pipeline writes few slots, or it is a bulk load), a bitset of
-// every slot (2 KB) beyond.
+// every slot (2 KB, the coordinator's, reused) beyond.
 type writtenSlots struct {
-	few  [8]uint16
+	few [8]uint16
+	// n is how many of few hold slots; len(few)+1 once many holds them.
 	n    int
 	many *[topology.SlotCount / 64]uint64
 	// all is set by a write whose slots are unknown: every slot counts.
 	all bool
 }
 
+// reset empties the set, keeping its bitset for the next pipeline.
+func (w *writtenSlots) reset() {
+	if w.many != nil && w.n > len(w.few) {
+		clear(w.many[:])
+	}
+	w.n, w.all = 0, false
+}
+
+// add adds slot; n counts the slots added, up to len(few) and one more.
 func (w *writtenSlots) add(slot uint16) {
-	if w.many == nil {
+	if w.n <= len(w.few) {
 		if slices.Contains(w.few[:w.n], slot) {
 			return
 		}
@@ -233,16 +253,19 @@ func (w *writtenSlots) add(slot uint16) {
 			w.n++
 			return
 		}
-		w.many = new([topology.SlotCount / 64]uint64)
+		if w.many == nil {
+			w.many = new([topology.SlotCount / 64]uint64)
+		}
 		for _, s := range w.few {
 			w.many[s/64] |= 1 << (s % 64)
 		}
+		w.n++
 	}
 	w.many[slot/64] |= 1 << (slot % 64)
 }
 
 func (w *writtenSlots) has(slot uint16) bool {
-	if w.many != nil {
+	if w.n > len(w.few) {
 		return w.many[slot/64]&(1<<(slot%64)) != 0
 	}
 	return slices.Contains(w.few[:w.n], slot)
