@@ -1,7 +1,9 @@
 package redactor_test
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,6 +29,9 @@ func TestReplicaReadsLeaveTheRestOnMasters(t *testing.T) {
 	require.Equal(t, redactor.Result{Value: int64(1)}, results[1])
 	master := ownerIn(t, cluster, k)
 	replica := replicaOf(t, cluster, master)
+	require.Eventually(t, func() bool {
+		return slices.Contains(c.Nodes(), redactor.Node{Addr: replica, Master: master})
+	}, 15*time.Second, 50*time.Millisecond, "the client knows the replica")
 	resetStats(t, cluster)
 
 	p = c.Pipeline(redactor.WithTx())
@@ -79,4 +84,8 @@ func TestReplicaReadsLeaveTheRestOnMasters(t *testing.T) {
 		}
 	}
 	assert.Equal(t, int64(6), commandStats(t, cluster, master)["get"].calls)
+
+	// The control: a plain GET runs on the replica.
+	assert.Equal(t, redactor.Result{Value: "1"}, c.Do(ctx, "GET", k+"a"))
+	assert.Equal(t, int64(1), commandStats(t, cluster, replica)["get"].calls)
 }

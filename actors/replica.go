@@ -69,13 +69,22 @@ func keylessWrite(info *resp.CommandInfo) bool {
 // writtenSlots). A pipeline with a write whose keys the client cannot tell
 // (a command the table does not know, a keyless script, keys across slots)
 // or with a command that needs the general path (a transaction, a blocking
-// or fanned-out command) runs wholly on masters.
+// or fanned-out command) runs wholly on masters, and an Exec with Node on
+// that node. So the batches of the general path never reach toReplicas
+// with a read to move.
 func (c *coordinator) planReads(e *Exec) *readPlan {
 	p := &e.reads
 	if p.slot != nil {
 		return p
 	}
 	p.slot = make([]int16, len(e.Commands))
+	if e.Node != "" {
+		// Everything runs on the named node.
+		for i := range p.slot {
+			p.slot[i] = -1
+		}
+		return p
+	}
 	written := &c.written
 	written.reset()
 	for i, args := range e.Commands {

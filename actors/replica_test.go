@@ -279,12 +279,23 @@ func TestReadNearestPicksTheLowestLatency(t *testing.T) {
 }
 
 // TestReplicaReadsLeaveTheGeneralPathOnMasters: a pipeline with a
-// transaction, and a ReadPrimary coordinator, read from masters only.
+// transaction, an Exec with Node, and a ReadPrimary coordinator read where
+// they read without replica reads.
 func TestReplicaReadsLeaveTheGeneralPathOnMasters(t *testing.T) {
 	rc := startReplicaCluster(t, ReadReplicaPreferred)
 	results := rc.run(t, Parallel, []string{"GET", "a"}, []string{"MULTI"}, []string{"GET", "b"}, []string{"EXEC"})
 	assert.Equal(t, "n2", node(t, results[0]))
 	assert.Equal(t, "n0", node(t, results[2]))
+
+	// An Exec with Node runs there, one command or more.
+	for _, cmds := range [][][]string{{{"GET", "b"}}, {{"GET", "b"}, {"GET", "a"}}} {
+		done := make(chan *Exec, 1)
+		rc.system.Root.Send(rc.coord, &Exec{Commands: cmds, Node: "n0", Done: done})
+		e := <-done
+		for _, r := range e.Results {
+			assert.Equal(t, "n0", node(t, r))
+		}
+	}
 
 	rc = startReplicaCluster(t, ReadPrimary)
 	results = rc.run(t, Parallel, []string{"GET", "a"}, []string{"GET", "b"})
