@@ -21,8 +21,9 @@ var pingCommand = [][]string{{"PING"}}
 // probe measures a node's latency and health for replica reads, off the
 // hot path: a PING every interval on a connection of its own, its round
 // trip kept in the node's handle (nodeHandle.rtt). A PING that fails
-// (unreachable, a broken connection, LOADING or any error reply) forgets
-// the latency and pauses the node's reads for probePause.
+// (unreachable, a broken connection, LOADING, MASTERDOWN, TRYAGAIN,
+// CLUSTERDOWN) forgets the latency and pauses the node's reads for
+// probePause.
 type probe struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -101,8 +102,10 @@ func ping(ctx context.Context, conn **wire.Conn, addr string, dial wire.DialFunc
 		return 0, err
 	}
 	rtt := time.Since(start)
-	if reply[0].Err != nil {
-		return 0, reply[0].Err
+	if re, ok := reply[0].Err.(*resp.Error); ok && re.IsUnavailable() {
+		return 0, re
 	}
+	// Any other error reply (NOPERM for a user without PING) still took
+	// a round trip of a node that serves.
 	return rtt, nil
 }
