@@ -12,6 +12,7 @@ import (
 
 	"github.com/redactor-go/redactor"
 	"github.com/redactor-go/redactor/internal/localcluster"
+	"github.com/redactor-go/redactor/topology"
 )
 
 // readCommands are the reads of the replica workload, as INFO commandstats
@@ -296,6 +297,74 @@ func TestReplicaReads(t *testing.T) {
 		for addr, reads := range rs.readsByNode {
 			assert.GreaterOrEqual(t, 27*reads, total, "node %s ran %d of %d reads: less than a third of an even share", addr, reads, total)
 		}
+	})
+
+	t.Run("SlotMoved", func(t *testing.T) {
+		// A slot moves to another master while the client's map is stale:
+		// the old master's replica answers MOVED, the reads go to the old
+		// master, which redirects them, and none fails.
+		ctx := testContext(t)
+		c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs(), ReadFrom: redactor.ReadReplicaPreferred,
+			RefreshInterval: time.Hour})
+		require.NoError(t, err)
+		defer c.Close()
+		tag := "{" + prefix + ":moved}"
+		p := c.Pipeline()
+		for i := range 20 {
+			p.Do("SET", fmt.Sprintf("%s%d", tag, i), fmt.Sprint(i))
+		}
+		p.Do("WAIT", "2", "5000")
+		_, err = p.Exec(ctx)
+		require.NoError(t, err)
+		from := ownerIn(t, lc, tag)
+		to := lc.Addrs()[0]
+		if to == from {
+			to = lc.Addrs()[1]
+		}
+		var replicas []string
+		for _, n := range lc.Nodes() {
+			if !n.Master && !n.Killed && n.MasterID == masterID(t, lc, from) {
+				replicas = append(replicas, n.Addr)
+			}
+		}
+		require.Len(t, replicas, 2)
+		read := func() {
+			t.Helper()
+			p := c.Pipeline()
+			for i := range 20 {
+				p.Do("GET", fmt.Sprintf("%s%d", tag, i))
+			}
+			results, err := p.Exec(ctx)
+			require.NoError(t, err)
+			for i, r := range results {
+				assert.Equal(t, redactor.Result{Value: fmt.Sprint(i)}, r, "key %d", i)
+			}
+		}
+		read() // on the replicas of from
+
+		slot := int(topology.Slot(tag))
+		require.NoError(t, lc.MoveSlots(ctx, []int{slot}, from, to))
+		for _, replica := range replicas {
+			direct := dialDirect(t, replica)
+			require.Eventually(t, func() bool {
+				replies := direct.pipeline(t, [][]string{{"READONLY"}, {"GET", tag + "0"}})
+				return replies[1].Err != nil && strings.HasPrefix(replies[1].Err.Error(), "MOVED")
+			}, 10*time.Second, 20*time.Millisecond, "replica %s learns the slot moved", replica)
+		}
+		resetStats(t, lc)
+		read()
+		moved := 0
+		for _, replica := range replicas {
+			var errorstats string
+			require.NoError(t, lc.Do(ctx, replica, &errorstats, "INFO", "errorstats"))
+			var count int
+			if _, stat, ok := strings.Cut(errorstats, "errorstat_MOVED:count="); ok {
+				fmt.Sscan(stat, &count)
+			}
+			t.Logf("replica %s answered MOVED %d times", replica, count)
+			moved += count
+		}
+		assert.Equal(t, 20, moved, "one of the replicas redirected the reads")
 	})
 
 	t.Run("Failover", func(t *testing.T) {
