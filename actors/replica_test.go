@@ -214,11 +214,12 @@ func TestReplicaFallsBackToMaster(t *testing.T) {
 			fail := func([]string) error { return tt.err }
 			rc.fail["n0r0"].Store(&fail)
 			rc.fail["n0r1"].Store(&fail)
-			for _, cmds := range [][][]string{
+			for k, cmds := range [][][]string{
 				{{"GET", "b"}}, // one command
 				{{"GET", "b"}, {"SET", "a", "1"}, {"GET", "{b}2"}}, // a pipeline
+				{{"GET", "b"}, {"SET", "a", "1"}, {"GET", "{b}2"}}, // a serial one
 			} {
-				results := rc.run(t, Parallel, cmds...)
+				results := rc.run(t, Mode(k/2), cmds...)
 				if tt.wantErr {
 					assert.Equal(t, tt.err, results[0].Err, "the replica's answer")
 					continue
