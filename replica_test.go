@@ -16,8 +16,8 @@ import (
 
 // TestReplicaReads runs replica reads on one cluster of 3 masters with 2
 // replicas each: where the reads and writes ran (by the nodes' own
-// commandstats), read your writes in a pipeline, ReadNearest's spread, and
-// then a manual failover and a killed replica.
+// commandstats), read your writes in a pipeline, ReadNearest's spread, then
+// a slot moved under a stale map, a manual failover and killed replicas.
 func TestReplicaReads(t *testing.T) {
 	lc := localcluster.StartT(t, localcluster.Config{Masters: 3, Replicas: 2})
 	const prefix, n = "rr", 200
