@@ -322,6 +322,7 @@ func TestNewErrors(t *testing.T) {
 		{Addrs: cluster.Addrs(), DialTimeout: -time.Second},
 		{Addrs: cluster.Addrs(), RetryTimeout: -time.Second},
 		{Addrs: cluster.Addrs(), MaxRedirects: -1},
+		{Addrs: cluster.Addrs(), ReadFrom: redactor.ReadNearest + 1},
 		{Addrs: []string{""}},
 	} {
 		_, err = redactor.New(ctx, bad)

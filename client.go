@@ -113,8 +113,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		NodeProps: func(addr string) *actor.Props {
 			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
-				Publish: c.events.publish,
-				OnPush:  c.onPush})
+				Publish: c.events.publish, OnPush: c.onPush,
+				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)})
 		},
 		Policies:           cfg.CommandPolicies,
 		MinRefreshInterval: cfg.MinRefreshInterval,
@@ -140,6 +140,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		OnRoutes:     c.setRoutes,
 		Publish:      c.events.publish,
 		Registry:     registry,
+		ReadFrom:     cfg.ReadFrom,
 	})
 	for range coordinatorCount() {
 		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))
@@ -336,6 +337,16 @@ func (c *Client) Close() error {
 		c.stopActors()
 	})
 	return nil
+}
+
+// probeInterval is how often each node actor PINGs its node for replica
+// reads: for the latency ReadNearest compares, and to pause reads to a
+// replica that fails (ReadReplicaPreferred too). ReadPrimary needs none.
+func probeInterval(r ReadFrom) time.Duration {
+	if r == ReadPrimary {
+		return 0
+	}
+	return time.Second
 }
 
 // coordinatorCount is how many coordinators a client runs: one per 8 Ps.

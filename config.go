@@ -75,6 +75,19 @@ type Config struct {
 	// A pipeline may override it with WithParallel. Default: false (parallel).
 	SerialPipelines bool
 
+	// ReadFrom says where read-only commands run: the command table flags
+	// them readonly and not write, and they have keys (GET, HGET, MGET of
+	// one slot, EXISTS, ...). With ReadReplicaPreferred or ReadNearest they
+	// may run on replicas and return data older than the master's (Redis
+	// replicates asynchronously); within one pipeline, a read of a slot
+	// the pipeline writes still goes to the master, so a pipeline reads
+	// its own writes. Writes, keyless commands, transactions, Watch,
+	// blocking and fanned-out commands, and DoOn or WithNode run where
+	// they run with ReadPrimary. A read a replica cannot serve (MOVED,
+	// LOADING, unreachable) goes to the master. See
+	// docs/failure-semantics.md. Default: ReadPrimary (masters only).
+	ReadFrom ReadFrom
+
 	// DialTimeout bounds opening a connection to a node: TCP, TLS and its
 	// setup (AUTH, HELLO, CLIENT SETNAME). Default: 5s.
 	DialTimeout time.Duration
@@ -138,7 +151,10 @@ type Config struct {
 	MinRefreshInterval time.Duration
 
 	// RefreshInterval, when positive, reloads the slot map that often even
-	// when no redirect asked for it. Default: 0 (only on demand).
+	// when no redirect asked for it. Default: 0 (only on demand), or 5s
+	// with a ReadFrom other than ReadPrimary: a replica that joins, comes
+	// back or finishes its sync after a failover makes no redirect to
+	// tell the client.
 	RefreshInterval time.Duration
 
 	// OnEvent, when set, is called with each of the client's events (see
@@ -157,6 +173,9 @@ type Config struct {
 	// system. Default: nothing is logged.
 	Logger *slog.Logger
 }
+
+// replicaRefreshInterval is the default RefreshInterval for replica reads.
+const replicaRefreshInterval = 5 * time.Second
 
 // withDefaults returns a copy of cfg with defaults filled in, or an error for
 // a setting that cannot work.
@@ -181,6 +200,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	case 2, 3:
 	default:
 		return cfg, fmt.Errorf("%w: Protocol %d: RESP versions are 2 and 3", ErrInvalidConfig, cfg.Protocol)
+	}
+	if !cfg.ReadFrom.Valid() {
+		return cfg, fmt.Errorf("%w: ReadFrom %v: use ReadPrimary, ReadReplicaPreferred or ReadNearest", ErrInvalidConfig, cfg.ReadFrom)
 	}
 	cfg.Addrs = append([]string(nil), cfg.Addrs...)
 	switch {
@@ -231,6 +253,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.RetryTimeout == 0 {
 		cfg.RetryTimeout = 10 * time.Second
+	}
+	if cfg.RefreshInterval == 0 && cfg.ReadFrom != ReadPrimary {
+		cfg.RefreshInterval = replicaRefreshInterval
 	}
 	if cfg.MinRefreshInterval == 0 {
 		cfg.MinRefreshInterval = 100 * time.Millisecond

@@ -25,13 +25,19 @@ var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interv
 // authenticated, named, on Config.Protocol. Config.DialTimeout bounds it
 // all.
 func (c *Client) dial(ctx context.Context, addr string) (net.Conn, error) {
-	return c.connect(ctx, addr, c.cfg.Protocol)
+	return c.connect(ctx, addr, c.cfg.Protocol, false)
+}
+
+// dialReadOnly is dial with READONLY sent, for the connections replica
+// reads run on (Config.ReadFrom).
+func (c *Client) dialReadOnly(ctx context.Context, addr string) (net.Conn, error) {
+	return c.connect(ctx, addr, c.cfg.Protocol, true)
 }
 
 // dialRESP2 is dial on RESP2 whatever Config.Protocol says, for the
 // connections whose replies the client reads itself (subscriptions).
 func (c *Client) dialRESP2(ctx context.Context, addr string) (net.Conn, error) {
-	return c.connect(ctx, addr, 2)
+	return c.connect(ctx, addr, 2, false)
 }
 
 // dialRadix opens the short-lived connection the slot map and the command
@@ -44,12 +50,12 @@ func (c *Client) dialRadix(ctx context.Context, addr string) (radix.Conn, error)
 type layoutDialer struct{ c *Client }
 
 func (d layoutDialer) DialContext(ctx context.Context, _, addr string) (net.Conn, error) {
-	return d.c.connect(ctx, addr, 2)
+	return d.c.connect(ctx, addr, 2, false)
 }
 
 // connect opens a connection to the node at addr and runs the connection's
-// setup (TLS, credentials, name, protocol) on it.
-func (c *Client) connect(ctx context.Context, addr string, protocol int) (net.Conn, error) {
+// setup (TLS, credentials, name, protocol, READONLY) on it.
+func (c *Client) connect(ctx context.Context, addr string, protocol int, readOnly bool) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
 	target := addr
@@ -72,7 +78,7 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int) (net.Co
 			return nil, err
 		}
 	}
-	h := wire.Handshake{ClientName: c.cfg.ClientName, Protocol: protocol}
+	h := wire.Handshake{ClientName: c.cfg.ClientName, Protocol: protocol, ReadOnly: readOnly}
 	if c.cfg.Credentials != nil {
 		if h.Username, h.Password, err = c.cfg.Credentials(ctx); err != nil {
 			nc.Close()

@@ -104,10 +104,21 @@
 // SCAN to after; other slots are scanned again where they are served then.
 // ScanIterator.Cursor resumes a scan later, in any process.
 //
+// # Reading from replicas
+//
+// Config.ReadFrom sends read-only commands with keys to replicas
+// (ReadReplicaPreferred) or to the node of least latency, master or replica
+// (ReadNearest), on connections that sent READONLY. Writes and everything
+// else stay on masters; a pipeline reads its own writes (a read of a slot
+// the same pipeline writes runs on the master); a read a replica cannot
+// serve runs on the master. Replicas lag their master, so a read may miss
+// a write acknowledged earlier by another call. The default, ReadPrimary,
+// reads from masters only.
+//
 // # Actors
 //
 // Under the API run protoactor-go actors (package actors and topology): a
 // topology actor that loads the slot map and the server's command table, one
-// node actor per master that owns its connection, and a coordinator that
+// node actor per node that owns its connections, and a coordinator that
 // splits pipelines and gathers replies.
 package redactor

@@ -44,6 +44,9 @@ type CoordinatorConfig struct {
 	// Registry, when set (shared with the node actors' NodeConfig), lets
 	// the coordinator hand batches straight to open connections.
 	Registry *Registry
+	// ReadFrom says which node of a shard runs its read-only commands.
+	// Zero means ReadPrimary: the master.
+	ReadFrom ReadFrom
 }
 
 func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
@@ -91,6 +94,10 @@ type coordinator struct {
 	timers map[*Exec]*time.Timer
 	// handles caches the Registry's node handles.
 	handles map[*actor.PID]*nodeHandle
+	// turns counts the replica picks per shard (readNode).
+	turns []uint32
+	// written is scratch space for the slots a pipeline writes (planReads).
+	written writtenSlots
 }
 
 var _ actor.Actor = (*coordinator)(nil)
@@ -221,6 +228,9 @@ func (c *coordinator) startOne(ctx actor.Context, e *Exec) {
 	}
 	b := &nodeBatch{exec: e, node: routes.Nodes[shard], addr: routes.Map.Shards()[shard].Master,
 		version: routes.Version, idx: firstOnly, coordinator: ctx.Self(), bytes: argBytes(e.Commands[0])}
+	if c.cfg.ReadFrom != ReadPrimary {
+		c.readOne(e, b, shard)
+	}
 	e.pending++
 	c.deliver(ctx, b)
 }
@@ -302,8 +312,8 @@ func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 	}
 }
 
-// group builds one batch per master for the commands idx of e (all of them
-// when idx is nil), in the order of their first command. A command without
+// groupByMaster builds one batch per master for the commands idx of e (all
+// of them when idx is nil), in the order of their first command. A command without
 // keys joins the batch of the keyed command before it (or, at the start, the
 // first keyed command's), so the commands sent to a node keep their queue
 // order. Commands that cannot be routed get their error at once.
@@ -311,7 +321,7 @@ func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 // It works in two passes: the first finds each command's shard, the second
 // lays the batches' positions out in one array, each batch with exactly the
 // room it needs.
-func (c *coordinator) group(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
+func (c *coordinator) groupByMaster(ctx actor.Context, e *Exec, idx []int) []*nodeBatch {
 	routes := c.routes
 	n, at := positionsOf(e, idx)
 	const (

@@ -19,9 +19,16 @@ type Registry struct {
 // NewRegistry returns an empty Registry.
 func NewRegistry() *Registry { return &Registry{} }
 
-// nodeHandle is what a node actor shares: its open connections, by lane.
+// nodeHandle is what a node actor shares: its open connections, by lane,
+// and, for replica reads, what its probe and failed reads tell about it.
 type nodeHandle struct {
 	lanes [laneCount]atomic.Pointer[pipeConn]
+	// rtt is the node's latency in nanoseconds as its probe measured it;
+	// 0 while unknown.
+	rtt atomic.Int64
+	// pausedUntil is when the node may get replica reads again (Unix
+	// nanoseconds) after it failed one or its probe failed.
+	pausedUntil atomic.Int64
 }
 
 // handle returns the handle of the node actor id, made on first use; it
@@ -41,17 +48,27 @@ func (r *Registry) forget(id string) { r.handles.Delete(id) }
 // it can, else to the node actor.
 func (c *coordinator) deliver(ctx actor.Context, b *nodeBatch) {
 	if c.cfg.Registry != nil && !b.dedicated {
-		h := c.handles[b.node]
-		if h == nil {
-			h = c.cfg.Registry.handle(b.node.Id)
-			if c.handles == nil {
-				c.handles = map[*actor.PID]*nodeHandle{}
-			}
-			c.handles[b.node] = h
-		}
+		h := c.handleOf(b.node)
 		if conn := h.lanes[laneOf(b)].Load(); conn != nil && b.exec.ctx().Err() == nil && conn.send(b) {
 			return
 		}
 	}
 	ctx.Send(b.node, b)
+}
+
+// handleOf returns the handle of the node actor pid, cached; nil without a
+// Registry.
+func (c *coordinator) handleOf(pid *actor.PID) *nodeHandle {
+	if c.cfg.Registry == nil {
+		return nil
+	}
+	h := c.handles[pid]
+	if h == nil {
+		h = c.cfg.Registry.handle(pid.Id)
+		if c.handles == nil {
+			c.handles = map[*actor.PID]*nodeHandle{}
+		}
+		c.handles[pid] = h
+	}
+	return h
 }

@@ -1,6 +1,6 @@
 // Package actors holds redactor's actors: the coordinator, which splits a
 // pipeline into one batch per node and gathers the replies, and the node
-// actors, one per master, each owning that node's connection.
+// actors, one per node, each owning that node's connections.
 //
 // # Flow of a pipeline
 //

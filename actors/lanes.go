@@ -8,6 +8,11 @@ const (
 	// caller writing large values holds up nobody else's small commands
 	// behind them on the shared connection.
 	bulkLane
+	// readLane carries the reads sent to a replica (nodeBatch.replica),
+	// on a connection that sent READONLY: only replica reads ever use it,
+	// so the other lanes keep the default state, in which a replica
+	// redirects every command to its master.
+	readLane
 	laneCount
 )
 
@@ -21,6 +26,9 @@ const largeBatch = 4 << 20
 
 // laneOf returns the lane of batch b.
 func laneOf(b *nodeBatch) int {
+	if b.replica {
+		return readLane
+	}
 	if b.bytes >= largeBatch {
 		return bulkLane
 	}

@@ -124,6 +124,10 @@ type Exec struct {
 	// of preVersion (-1: keyless).
 	pre        []int32
 	preVersion uint64
+
+	// reads says which commands may run on a replica (ReadFrom other
+	// than ReadPrimary), made on the first routing.
+	reads readPlan
 }
 
 // addrKey is where a command sent by address goes: the node, and whether
@@ -180,6 +184,10 @@ type nodeBatch struct {
 	coordinator *actor.PID
 	// asking sends each command after ASKING (an ASK redirect).
 	asking bool
+	// replica marks reads sent to a node the layout lists as a replica:
+	// they go on the node's READONLY lane, and what the node cannot
+	// serve goes to the master (inspectReplica).
+	replica bool
 	// dedicated runs the batch, a single command that may block (BLPOP,
 	// XREAD BLOCK), on a connection of its own instead of the shared one.
 	dedicated bool

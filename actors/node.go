@@ -51,6 +51,14 @@ type NodeConfig struct {
 	// connections read and skipped (no command ever gets one), on the
 	// goroutine reading that connection. Nil means they are only skipped.
 	OnPush func(addr string, push []any)
+	// DialReadOnly opens the connection replica reads run on, which must
+	// have sent READONLY. Nil means Dial.
+	DialReadOnly func(ctx context.Context, addr string) (net.Conn, error)
+	// ProbeInterval, when positive, makes the node actor PING its node
+	// that often on a connection of its own, for replica reads: the
+	// latency ReadNearest compares, and a node that fails is paused. It
+	// needs a Registry. Zero means no probe.
+	ProbeInterval time.Duration
 }
 
 // NodeProps returns the props of a node actor: the one owner of the
@@ -89,6 +97,8 @@ type nodeActor struct {
 	// dedicated are the connections of its own for commands that may
 	// block, made on first use.
 	dedicated *wire.Pool
+	// probe measures the node's latency (NodeConfig.ProbeInterval).
+	probe *probe
 	// After a failed dial: no new dial before downUntil; batches fail with
 	// dialErr meanwhile.
 	downUntil   time.Time
@@ -114,6 +124,9 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		if n.cfg.Registry != nil {
 			n.handle = n.cfg.Registry.handle(ctx.Self().Id)
+			if n.cfg.ProbeInterval > 0 {
+				n.probe = startProbe(n.cfg.Addr, n.cfg.Dial, n.cfg.ProbeInterval, n.handle)
+			}
 		}
 	case *connBroken:
 		for lane, conn := range n.lanes {
@@ -138,6 +151,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.send(ctx, b)
 		}
 	case *actor.Restarting:
+		n.stopProbe()
 		for lane, conn := range n.lanes {
 			if conn != nil {
 				conn.shut(false)
@@ -149,6 +163,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.dedicated.Close()
 		}
 	case *actor.Stopped:
+		n.stopProbe()
 		// Commands that may block do not hold up the stop: their
 		// connections close now.
 		if n.dedicated != nil {
@@ -165,6 +180,14 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		if n.cfg.Registry != nil {
 			n.cfg.Registry.forget(ctx.Self().Id)
 		}
+	}
+}
+
+// stopProbe stops the node's probe, if it has one.
+func (n *nodeActor) stopProbe() {
+	if n.probe != nil {
+		n.probe.stop()
+		n.probe = nil
 	}
 }
 
@@ -241,7 +264,11 @@ func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context, lane int
 // dial opens the connection of lane.
 func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
-	conn, err := dialPipe(dialCtx, n.cfg.Dial, n.cfg.Addr,
+	dial := n.cfg.Dial
+	if lane == readLane && n.cfg.DialReadOnly != nil {
+		dial = n.cfg.DialReadOnly
+	}
+	conn, err := dialPipe(dialCtx, dial, n.cfg.Addr,
 		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout},
 		connHooks{
 			done: func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
@@ -257,7 +284,7 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 		return err
 	}
 	n.setConn(lane, conn)
-	if lane == sharedLane {
+	if lane != bulkLane {
 		n.cfg.Publish.PublishOn(ctx)(&topology.NodeUp{Addr: n.cfg.Addr})
 	}
 	return nil

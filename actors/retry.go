@@ -49,6 +49,10 @@ func (r *redirects) moved(slot int, addr string) {
 // named node with ASKING, and unavailability is retried after a backoff. A
 // MULTI block is looked at, and re-sent, as a whole.
 func (c *coordinator) inspect(ctx actor.Context, e *Exec, b *nodeBatch) {
+	if b.replica {
+		c.inspectReplica(ctx, e, b)
+		return
+	}
 	var r redirects
 	for k := 0; k < len(b.idx); k++ {
 		i := b.idx[k]
