@@ -116,22 +116,18 @@ func TestEventsOfClientsSharingASystem(t *testing.T) {
 	})
 	defer system.EventStream.Unsubscribe(sub)
 
-	var seenA, seenB atomic.Int32
-	var a, b *redactor.Client
-	a = newClient(t, redactor.Config{ActorSystem: system, OnEvent: func(ev redactor.Event) {
-		if ev.Client == a || a == nil {
-			seenA.Add(1)
-		} else {
-			seenA.Add(1000) // another client's event
+	// Each OnEvent records the clients of the events it got.
+	var seenMu sync.Mutex
+	seen := map[string][]*redactor.Client{}
+	record := func(name string) func(redactor.Event) {
+		return func(ev redactor.Event) {
+			seenMu.Lock()
+			seen[name] = append(seen[name], ev.Client)
+			seenMu.Unlock()
 		}
-	}})
-	b = newClient(t, redactor.Config{ActorSystem: system, OnEvent: func(ev redactor.Event) {
-		if ev.Client == b || b == nil {
-			seenB.Add(1)
-		} else {
-			seenB.Add(1000)
-		}
-	}})
+	}
+	a := newClient(t, redactor.Config{ActorSystem: system, OnEvent: record("a")})
+	b := newClient(t, redactor.Config{ActorSystem: system, OnEvent: record("b")})
 	refreshLayout(t, a)
 	refreshLayout(t, b)
 	require.Eventually(t, func() bool {
@@ -139,8 +135,14 @@ func TestEventsOfClientsSharingASystem(t *testing.T) {
 		defer mu.Unlock()
 		return byClient[a] >= 2 && byClient[b] >= 2
 	}, 5*time.Second, 10*time.Millisecond)
-	assert.Less(t, seenA.Load(), int32(1000), "a saw only its own events")
-	assert.Less(t, seenB.Load(), int32(1000), "b saw only its own events")
+	seenMu.Lock()
+	defer seenMu.Unlock()
+	for name, want := range map[string]*redactor.Client{"a": a, "b": b} {
+		require.NotEmpty(t, seen[name])
+		for _, got := range seen[name] {
+			assert.Same(t, want, got, "%s saw only its own events", name)
+		}
+	}
 }
 
 // TestObserverStop checks that a stopped observer is called no more.
