@@ -111,10 +111,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Dial:    c.dialRadix,
 		TLS:     cfg.TLS != nil,
 		NodeProps: func(addr string) *actor.Props {
-			return actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
+			return withMiddleware(actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
 				Publish: c.events.publish, OnPush: c.onPush,
-				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)})
+				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)}), cfg.NodeMiddleware)
 		},
 		Policies:           cfg.CommandPolicies,
 		MinRefreshInterval: cfg.MinRefreshInterval,
@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.routes.Store(routes)
-	props := actors.CoordinatorProps(actors.CoordinatorConfig{
+	props := withMiddleware(actors.CoordinatorProps(actors.CoordinatorConfig{
 		Topology:     c.topology,
 		Routes:       routes,
 		MaxRedirects: cfg.MaxRedirects,
@@ -141,7 +141,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Publish:      c.events.publish,
 		Registry:     registry,
 		ReadFrom:     cfg.ReadFrom,
-	})
+		OnBatch:      cfg.OnBatch,
+	}), cfg.CoordinatorMiddleware)
 	for range coordinatorCount() {
 		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))
 	}
@@ -393,4 +394,13 @@ func authFailure(err error) error {
 		}
 	}
 	return err
+}
+
+// withMiddleware returns props wrapped in the receiver middleware mw, if
+// any.
+func withMiddleware(props *actor.Props, mw []actor.ReceiverMiddleware) *actor.Props {
+	if len(mw) == 0 {
+		return props
+	}
+	return props.Configure(actor.WithReceiverMiddleware(mw...))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/resp"
 )
 
@@ -162,6 +163,22 @@ type Config struct {
 	// goroutine of its own, as an observer made by Observe: a slow OnEvent
 	// loses events (beyond 1024 waiting) but never holds up the client.
 	OnEvent func(Event)
+
+	// OnBatch, when set, is called with a read-only view of each node
+	// batch once all its commands have an outcome (replied, redirected,
+	// failed, cancelled), on every path, on the goroutine that completed
+	// it (a connection's reader, a node actor): for logs, traces or
+	// metrics per batch. It must be quick and must not block. See
+	// actors.BatchInfo.
+	OnBatch actors.BatchObserver
+
+	// CoordinatorMiddleware and NodeMiddleware wrap the Receive of the
+	// coordinators and of the node actors (protoactor receiver
+	// middleware, outermost first). The coordinator's sees every pipeline
+	// (*actors.Exec); a node actor's sees what passes through its mailbox,
+	// but a batch for an open pipelined connection goes to the connection
+	// directly, so use OnBatch to see every batch.
+	CoordinatorMiddleware, NodeMiddleware []actor.ReceiverMiddleware
 
 	// ActorSystem is the protoactor-go system to run the client's actors in.
 	// Default: a system of the client's own, shut down by Close. With a

@@ -63,6 +63,7 @@ func (b *nodeBatch) failUnanswered(err error) {
 
 // doneMsg returns the message that reports the batch done.
 func (b *nodeBatch) doneMsg() *batchDone {
+	b.observe()
 	b.done.batch = b
 	return &b.done
 }

@@ -44,6 +44,12 @@ type CoordinatorConfig struct {
 	// Registry, when set (shared with the node actors' NodeConfig), lets
 	// the coordinator hand batches straight to open connections.
 	Registry *Registry
+	// OnBatch, when set, is told of each node batch that completes, on the
+	// goroutine that completed it (see BatchObserver).
+	OnBatch BatchObserver
+	// OnExec, when set, is told of each pipeline the coordinator answers,
+	// on the coordinator's goroutine (see ExecObserver).
+	OnExec ExecObserver
 	// ReadFrom says which node of a shard runs its read-only commands.
 	// Zero means ReadPrimary: the master.
 	ReadFrom ReadFrom
@@ -148,6 +154,7 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 		pre: e.pre, preVersion: e.preVersion}
 	e.sender = ctx.Sender()
 	e.started = time.Now()
+	e.onBatch = c.cfg.OnBatch
 	n := len(e.Commands)
 	if cap(e.Results) >= n {
 		e.Results = e.Results[:n]
@@ -300,6 +307,7 @@ func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 	if len(e.fans) > 0 {
 		e.mergeFans()
 	}
+	c.observeExec(e)
 	if e.Done != nil {
 		select {
 		case e.Done <- e:

@@ -3,6 +3,7 @@ package actors
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -47,6 +48,9 @@ func (r *Registry) forget(id string) { r.handles.Delete(id) }
 // deliver sends b to its node: straight to the node's open connection when
 // it can, else to the node actor.
 func (c *coordinator) deliver(ctx actor.Context, b *nodeBatch) {
+	if b.exec.onBatch != nil {
+		b.sentAt = time.Now()
+	}
 	if c.cfg.Registry != nil && !b.dedicated {
 		h := c.handleOf(b.node)
 		if conn := h.lanes[laneOf(b)].Load(); conn != nil && b.exec.ctx().Err() == nil && conn.send(b) {
