@@ -46,10 +46,10 @@ func (c *Cluster) Config() redactor.Config {
 func (c *Cluster) Stop() error { return c.lc.Stop() }
 
 // Kill sends SIGKILL to the node at addr and waits until its process has
-// exited, as in a crash. The other nodes notice within about two seconds;
-// when the node was a master with a replica, WaitHealthy then waits for
-// the replica to take over. Killing a node twice is a no-op; a killed node
-// stays down.
+// exited, as in a crash. The other nodes mark it failed after their node
+// timeout (1s) and, when it was a master with a replica, the replica takes
+// over a moment later: WaitHealthy waits for that. Killing a node twice is
+// a no-op; a killed node stays down.
 func (c *Cluster) Kill(addr string) error { return c.lc.Kill(addr) }
 
 // WaitHealthy waits until every live node reports the cluster healthy and
