@@ -21,6 +21,9 @@ var ErrTooManyRedirects = errors.New("redactor: too many redirects")
 const (
 	minBackoff = 5 * time.Millisecond
 	maxBackoff = 250 * time.Millisecond
+	// retryMargin is the least time a retry leaves before the caller's
+	// deadline, for its own outcome to come back.
+	retryMargin = 20 * time.Millisecond
 )
 
 // redirects collects what one finished batch asks of the topology actor.
@@ -239,7 +242,10 @@ func (c *coordinator) retryLater(e *Exec, i int) bool {
 	if at.Sub(e.started) > c.cfg.RetryTimeout {
 		return false
 	}
-	if deadline, ok := e.ctx().Deadline(); ok && at.After(deadline) {
+	// A retry must also leave itself time to end before the caller's
+	// deadline, so that the caller gets each command's outcome rather
+	// than only the deadline's error.
+	if deadline, ok := e.ctx().Deadline(); ok && at.Add(max(wait, retryMargin)).After(deadline) {
 		return false
 	}
 	e.backoff = append(e.backoff, i)
