@@ -14,6 +14,7 @@ import (
 	"github.com/asynkron/protoactor-go/router"
 
 	"github.com/redactor-go/redactor/actors"
+	"github.com/redactor-go/redactor/internal/dispatch"
 	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
@@ -34,7 +35,7 @@ type Client struct {
 	// coordinator is what Coordinator returns: the one coordinator, or a
 	// round-robin router over them.
 	coordinator *actor.PID
-	workers     *actors.WorkerPool
+	workers     *dispatch.WorkerPool
 	routes      atomic.Pointer[topology.Routes]
 	events      *eventBus
 	closed      chan struct{}
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		system:  cfg.ActorSystem,
-		workers: actors.NewWorkerPool(300, 64),
+		workers: dispatch.NewWorkerPool(300, 64),
 		closed:  make(chan struct{}),
 	}
 	if c.system == nil {

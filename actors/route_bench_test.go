@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/redactor-go/redactor/internal/dispatch"
 	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
@@ -104,7 +105,7 @@ func BenchmarkRouting(b *testing.B) {
 	system := quietSystem()
 	defer system.Shutdown()
 	routes := benchRoutes(b, system)
-	workers := NewWorkerPool(300, 64)
+	workers := dispatch.NewWorkerPool(300, 64)
 	defer workers.Close()
 	coord := system.Root.Spawn(CoordinatorProps(CoordinatorConfig{Routes: routes, Dispatcher: workers}))
 	cmds := benchCommands(100)

@@ -1,4 +1,6 @@
-package actors
+// Package dispatch holds the protoactor-go Dispatcher the client runs its
+// actors on.
+package dispatch
 
 import (
 	"sync"
