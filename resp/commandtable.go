@@ -97,8 +97,9 @@ type CommandInfo struct {
 	// overrides of CommandTable.WithPolicies.
 	Policy Policy
 	// Class says how the command can run on a shared pipelined
-	// connection, and Refusal why not when Class is ClassRefused.
-	Class   Class
+	// connection.
+	Class Class
+	// Refusal says why not, when Class is ClassRefused.
 	Refusal Refusal
 
 	subcommands map[string]*CommandInfo // by lower-case subcommand name

@@ -38,9 +38,12 @@ var keySpecFlagNames = map[string]KeySpecFlags{
 // the keys of a command are. BeginSearch finds the first key, from which
 // FindKeys finds the others.
 type KeySpec struct {
-	Flags       KeySpecFlags
+	// Flags are the spec's flags (RW, OW, RM, ...).
+	Flags KeySpecFlags
+	// BeginSearch finds the first key.
 	BeginSearch BeginSearch
-	FindKeys    FindKeys
+	// FindKeys finds the others from it.
+	FindKeys FindKeys
 	// Notes is the server's comment, if any.
 	Notes string
 }
@@ -57,13 +60,15 @@ const (
 
 // BeginSearch locates the first key of a KeySpec.
 type BeginSearch struct {
+	// Type is how the first key is found.
 	Type BeginSearchType
 	// Index is the position of the first key (BeginSearchIndex).
 	Index int
 	// Keyword is searched for, case-insensitively, from StartFrom (forward)
 	// or, when StartFrom is negative, from len(args)+StartFrom (backward);
 	// the first key follows it (BeginSearchKeyword).
-	Keyword   string
+	Keyword string
+	// StartFrom is where the search for Keyword starts (see Keyword).
 	StartFrom int
 }
 
@@ -79,6 +84,7 @@ const (
 
 // FindKeys locates the keys of a KeySpec from its first key.
 type FindKeys struct {
+	// Type is how the keys after the first are found.
 	Type FindKeysType
 	// LastKey is the last key relative to the first key, or negative: from
 	// the end of the arguments, -1 being the last (FindKeysRange).

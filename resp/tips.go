@@ -119,7 +119,10 @@ func ParseResponsePolicy(s string) (ResponsePolicy, bool) {
 
 // Policy is the request and response policy of a command.
 type Policy struct {
-	Request  RequestPolicy
+	// Request says where the command runs (request_policy tip).
+	Request RequestPolicy
+	// Response says how the replies of several nodes merge
+	// (response_policy tip).
 	Response ResponsePolicy
 }
 

@@ -56,6 +56,7 @@ type RefreshFailed struct {
 // node actors that left the layout are stopped only after every subscriber
 // has.
 type Subscribe struct {
+	// PID is the subscriber, sent each new *Routes.
 	PID *actor.PID
 	// Version is the Routes version the subscriber has already; the current
 	// Routes are sent at once only when newer.
@@ -65,12 +66,14 @@ type Subscribe struct {
 // Unsubscribe ends a subscription. A subscriber that stops must send it, or
 // retired node actors wait for its RoutesApplied forever.
 type Unsubscribe struct {
+	// PID is the subscriber that stops.
 	PID *actor.PID
 }
 
 // RoutesApplied tells the topology actor that its sender routes by Routes
 // of Version (or newer) from now on.
 type RoutesApplied struct {
+	// Version is the Routes version the sender routes by.
 	Version uint64
 }
 
@@ -88,7 +91,9 @@ type Redirect struct {
 
 // Move is one slot and the address of its new master.
 type Move struct {
+	// Slot is the hash slot that moved.
 	Slot uint16
+	// Addr is the address of the master that serves it now.
 	Addr string
 }
 
@@ -96,12 +101,15 @@ type Move struct {
 // stream, when its connection to the node fails or cannot be opened. The
 // topology actor schedules a refresh.
 type NodeDown struct {
+	// Addr is the node's address.
 	Addr string
-	Err  error
+	// Err is why its connection failed or could not be opened.
+	Err error
 }
 
 // NodeUp is published on the event stream when a node actor has connected.
 type NodeUp struct {
+	// Addr is the node's address.
 	Addr string
 }
 

@@ -31,6 +31,7 @@ type Shard struct {
 
 // SlotRange is an inclusive range of hash slots.
 type SlotRange struct {
+	// First and Last are the range's first and last slot, inclusive.
 	First, Last uint16
 }
 
