@@ -2,7 +2,7 @@ package actors
 
 import "github.com/redactor-go/redactor/topology"
 
-// Redirected is published on the actor system's event stream when a batch
+// Redirected is published as an event (see redactor.Observe) when a batch
 // came back with MOVED or ASK redirects.
 type Redirected struct {
 	// Moved are the slots MOVED named, with their new masters.
@@ -22,7 +22,7 @@ type UnknownOutcome struct {
 	Commands int
 }
 
-// PushSkipped is published on the actor system's event stream for each
+// PushSkipped is published as an event (see redactor.Observe) for each
 // RESP3 push frame a command connection read and skipped (Config.Protocol
 // 3): data the node sent on its own, which no command ever gets as its
 // reply.

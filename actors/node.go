@@ -300,7 +300,7 @@ func (n *nodeActor) onPush() func(push []any) {
 	return func(push []any) { onPush(addr, push) }
 }
 
-// reportDown tells the parent, and the event stream, that the node failed.
+// reportDown tells the parent, and the client's events, that the node failed.
 func (n *nodeActor) reportDown(ctx actor.Context, err error) {
 	down := &topology.NodeDown{Addr: n.cfg.Addr, Err: err}
 	n.cfg.Publish.PublishOn(ctx)(down)

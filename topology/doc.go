@@ -23,6 +23,7 @@
 // are stopped only after every subscriber has answered RoutesApplied for a
 // Routes without them, so no batch is ever sent to a stopped actor.
 //
-// On the actor system's event stream it publishes Loaded after every load;
-// node actors publish NodeUp and NodeDown.
+// It publishes Loaded after every load, and node actors publish NodeUp and
+// NodeDown, through ActorConfig.Publish (the client's events, see
+// redactor.Observe), else on the actor system's event stream.
 package topology

@@ -97,9 +97,9 @@ type Move struct {
 	Addr string
 }
 
-// NodeDown is sent by a node actor to its parent, and published on the event
-// stream, when its connection to the node fails or cannot be opened. The
-// topology actor schedules a refresh.
+// NodeDown is sent by a node actor to its parent, and published as an event
+// (see redactor.Observe), when its connection to the node fails or cannot be
+// opened. The topology actor schedules a refresh.
 type NodeDown struct {
 	// Addr is the node's address.
 	Addr string
@@ -107,14 +107,15 @@ type NodeDown struct {
 	Err error
 }
 
-// NodeUp is published on the event stream when a node actor has connected.
+// NodeUp is published as an event (see redactor.Observe) when a node actor
+// has connected.
 type NodeUp struct {
 	// Addr is the node's address.
 	Addr string
 }
 
-// Loaded is published on the event stream after every load of the layout,
-// successful or not.
+// Loaded is published as an event (see redactor.Observe) after every load of
+// the layout, successful or not.
 type Loaded struct {
 	// Version is the Routes version after the load.
 	Version uint64
