@@ -150,8 +150,10 @@ func (c *coordinator) Receive(ctx actor.Context) {
 
 // start routes every command of e and sends the node batches.
 func (c *coordinator) start(ctx actor.Context, e *Exec) {
-	*e = Exec{Ctx: e.Ctx, Commands: e.Commands, Mode: e.Mode, Node: e.Node, Done: e.Done, Results: e.Results,
-		pre: e.pre, preVersion: e.preVersion}
+	// A fresh working state, but for what Preroute found on the caller's
+	// side.
+	e.execState = execState{pre: e.pre, preVersion: e.preVersion}
+	e.Err = nil
 	e.sender = ctx.Sender()
 	e.started = time.Now()
 	e.onBatch = c.cfg.OnBatch

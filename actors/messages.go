@@ -92,6 +92,14 @@ type Exec struct {
 	// commands' own errors are in Results.
 	Err error
 
+	// execState is the coordinator's working state of the pipeline, apart
+	// from what a caller sets and reads.
+	execState
+}
+
+// execState is what the coordinator keeps of an Exec while it runs. The
+// coordinator clears it when it takes the Exec.
+type execState struct {
 	sender     *actor.PID
 	started    time.Time
 	dispatched bool          // batches were sent: only the first dispatch may be simple
