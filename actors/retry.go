@@ -106,6 +106,7 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 				}
 				if known {
 					e.awaitingRoutes = append(e.awaitingRoutes, i)
+					e.markResent(i)
 				} else {
 					// Its keys are unknown, so the map cannot route it:
 					// send it where MOVED says.
@@ -158,6 +159,7 @@ func (c *coordinator) redirectTo(e *Exec, key addrKey, r *redirects, positions .
 	}
 	for _, i := range positions {
 		e.sendTo(key, i)
+		e.markResent(i)
 	}
 }
 
@@ -192,6 +194,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 				if c.redirectAllowed(e, blk.start, re) {
 					r.moved(slot, addr)
 					e.awaitingRoutes = append(e.awaitingRoutes, positions...)
+					e.markResent(positions...)
 				}
 				return
 			}
@@ -213,6 +216,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 func (c *coordinator) retryAll(e *Exec, positions []int, r *redirects) {
 	if c.retryLater(e, positions[0]) {
 		e.backoff = append(e.backoff, positions[1:]...)
+		e.markResent(positions[1:]...)
 		r.refresh = true
 	}
 }
@@ -243,6 +247,7 @@ func (c *coordinator) retryLater(e *Exec, i int) bool {
 		return false
 	}
 	e.backoff = append(e.backoff, i)
+	e.markResent(i)
 	return true
 }
 
