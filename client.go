@@ -35,10 +35,12 @@ type Client struct {
 	// round-robin router over them.
 	coordinator *actor.PID
 	workers     *actors.WorkerPool
-	routes      atomic.Pointer[topology.Routes]
-	events      *eventBus
-	closed      chan struct{}
-	closeOnce   sync.Once
+	// metrics records Config.MeterProvider's metrics; nil without one.
+	metrics   *metrics
+	routes    atomic.Pointer[topology.Routes]
+	events    *eventBus
+	closed    chan struct{}
+	closeOnce sync.Once
 
 	// closers are run by Close before the actors stop: subscriptions,
 	// dedicated connection pools.
@@ -95,6 +97,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		workers: actors.NewWorkerPool(300, 64),
 		closed:  make(chan struct{}),
 	}
+	if cfg.MeterProvider != nil {
+		if c.metrics, err = newMetrics(cfg.MeterProvider, registry, c.routes.Load); err != nil {
+			c.workers.Close()
+			return nil, fmt.Errorf("%w: MeterProvider: %w", ErrInvalidConfig, err)
+		}
+	}
 	if c.system == nil {
 		c.ownSystem = true
 		c.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
@@ -130,6 +138,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.routes.Store(routes)
+	onBatch, onExec, publish := c.observers()
 	props := withMiddleware(actors.CoordinatorProps(actors.CoordinatorConfig{
 		Topology:     c.topology,
 		Routes:       routes,
@@ -138,10 +147,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		RetryUnsafe:  cfg.RetryUnsafe,
 		Dispatcher:   c.workers,
 		OnRoutes:     c.setRoutes,
-		Publish:      c.events.publish,
+		Publish:      publish,
 		Registry:     registry,
 		ReadFrom:     cfg.ReadFrom,
-		OnBatch:      cfg.OnBatch,
+		OnBatch:      onBatch,
+		OnExec:       onExec,
 	}), cfg.CoordinatorMiddleware)
 	for range coordinatorCount() {
 		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))
@@ -151,6 +161,28 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		c.coordinator = c.system.Root.SpawnPrefix(router.NewRoundRobinGroup(c.coordinators...), "redactor-coordinators")
 	}
 	return c, nil
+}
+
+// observers returns the coordinators' batch and pipeline observers and
+// event publisher: Config.OnBatch and the event bus, with the metrics'
+// chained in when there are metrics.
+func (c *Client) observers() (actors.BatchObserver, actors.ExecObserver, topology.Publish) {
+	m, user := c.metrics, c.cfg.OnBatch
+	if m == nil {
+		return user, nil, c.events.publish
+	}
+	onBatch := m.batch
+	if user != nil {
+		onBatch = func(b actors.BatchInfo) {
+			m.batch(b)
+			user(b)
+		}
+	}
+	publish := func(ev any) {
+		m.event(ev)
+		c.events.publish(ev)
+	}
+	return onBatch, m.exec, publish
 }
 
 // setRoutes keeps the Routes the coordinator routes by, for the calls that
@@ -374,6 +406,7 @@ func (c *Client) stopActors() {
 		_ = c.system.Root.StopFuture(pid).Wait()
 	}
 	_ = c.system.Root.StopFuture(c.topology).Wait()
+	c.metrics.stop()
 	c.events.close()
 	if c.ownSystem {
 		c.system.Shutdown()
