@@ -88,7 +88,7 @@ func run(ctx context.Context, out io.Writer, addrs []string, opts options) (*sum
 	// One periodic reader, whose exporter writes JSON to stdout and keeps a
 	// summary of each export for the end. (One reader: the SDK v1.21 this
 	// module builds with miscounts observable instruments under several,
-	// opentelemetry-go#4741, fixed in v1.22.)
+	// opentelemetry-go#4741; see docs/metrics.md.)
 	stdout, err := stdoutmetric.New(stdoutmetric.WithWriter(w))
 	if err != nil {
 		return nil, err
