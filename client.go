@@ -35,12 +35,10 @@ type Client struct {
 	// round-robin router over them.
 	coordinator *actor.PID
 	workers     *actors.WorkerPool
-	// metrics records Config.MeterProvider's metrics; nil without one.
-	metrics   *metrics
-	routes    atomic.Pointer[topology.Routes]
-	events    *eventBus
-	closed    chan struct{}
-	closeOnce sync.Once
+	routes      atomic.Pointer[topology.Routes]
+	events      *eventBus
+	closed      chan struct{}
+	closeOnce   sync.Once
 
 	// closers are run by Close before the actors stop: subscriptions,
 	// dedicated connection pools.
@@ -53,6 +51,9 @@ type Client struct {
 
 	// pushes counts the push frames the command connections skipped.
 	pushes atomic.Uint64
+
+	// metrics records Config.MeterProvider's metrics; nil without one.
+	metrics *metrics
 }
 
 // onClose registers fn, under key, to run when the client closes; it
