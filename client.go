@@ -52,6 +52,9 @@ type Client struct {
 
 	// pushes counts the push frames the command connections skipped.
 	pushes atomic.Uint64
+
+	// metrics records Config.MeterProvider's metrics; nil without one.
+	metrics *metrics
 }
 
 // onClose registers fn, under key, to run when the client closes; it
@@ -96,6 +99,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		workers: dispatch.NewWorkerPool(300, 64),
 		closed:  make(chan struct{}),
 	}
+	if cfg.MeterProvider != nil {
+		if c.metrics, err = newMetrics(cfg.MeterProvider, registry, c.routes.Load); err != nil {
+			c.workers.Close()
+			return nil, fmt.Errorf("%w: MeterProvider: %w", ErrInvalidConfig, err)
+		}
+	}
 	if c.system == nil {
 		c.ownSystem = true
 		c.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
@@ -131,6 +140,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.routes.Store(routes)
+	onBatch, onExec, publish := c.observers()
 	props := withMiddleware(actors.CoordinatorProps(actors.CoordinatorConfig{
 		Topology:     c.topology,
 		Routes:       routes,
@@ -139,10 +149,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		RetryUnsafe:  cfg.RetryUnsafe,
 		Dispatcher:   c.workers,
 		OnRoutes:     c.setRoutes,
-		Publish:      c.events.publish,
+		Publish:      publish,
 		Registry:     registry,
 		ReadFrom:     cfg.ReadFrom,
-		OnBatch:      cfg.OnBatch,
+		OnBatch:      onBatch,
+		OnExec:       onExec,
 	}), cfg.CoordinatorMiddleware)
 	for range coordinatorCount() {
 		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))
@@ -152,6 +163,28 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		c.coordinator = c.system.Root.SpawnPrefix(router.NewRoundRobinGroup(c.coordinators...), "redactor-coordinators")
 	}
 	return c, nil
+}
+
+// observers returns the coordinators' batch and pipeline observers and
+// event publisher: Config.OnBatch and the event bus, with the metrics'
+// chained in when there are metrics.
+func (c *Client) observers() (actors.BatchObserver, actors.ExecObserver, topology.Publish) {
+	m, user := c.metrics, c.cfg.OnBatch
+	if m == nil {
+		return user, nil, c.events.publish
+	}
+	onBatch := m.batch
+	if user != nil {
+		onBatch = func(b actors.BatchInfo) {
+			m.batch(b)
+			user(b)
+		}
+	}
+	publish := func(ev any) {
+		m.event(ev)
+		c.events.publish(ev)
+	}
+	return onBatch, m.exec, publish
 }
 
 // setRoutes keeps the Routes the coordinator routes by, for the calls that
@@ -375,6 +408,7 @@ func (c *Client) stopActors() {
 		_ = c.system.Root.StopFuture(pid).Wait()
 	}
 	_ = c.system.Root.StopFuture(c.topology).Wait()
+	c.metrics.stop()
 	c.events.close()
 	if c.ownSystem {
 		c.system.Shutdown()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/resp"
@@ -171,6 +172,16 @@ type Config struct {
 	// metrics per batch. It must be quick and must not block. See
 	// actors.BatchInfo.
 	OnBatch actors.BatchObserver
+
+	// MeterProvider, when set, makes the client record OpenTelemetry
+	// metrics with a meter of it: the duration of each pipeline
+	// (db.client.operation.duration), the duration and size of each node
+	// batch, redirects, retries, unknown outcomes and open connections
+	// per node. See docs/metrics.md for every instrument and attribute.
+	// They are recorded by the observers above, next to OnBatch, which
+	// still gets every batch. Default: nil, no metrics and no observer:
+	// the hot path pays nothing for them.
+	MeterProvider metric.MeterProvider
 
 	// CoordinatorMiddleware and NodeMiddleware wrap the Receive of the
 	// coordinators and of the node actors (protoactor receiver

@@ -120,5 +120,18 @@
 // Under the API run protoactor-go actors (package actors and topology): a
 // topology actor that loads the slot map and the server's command table, one
 // node actor per node that owns its connections, and a coordinator that
-// splits pipelines and gathers replies.
+// splits pipelines and gathers replies. Actors of your own send pipelines
+// to Client.Coordinator as *actors.Exec messages; Observe and
+// Config.OnEvent deliver the client's events; Config.OnBatch sees every
+// node batch; Config.CoordinatorMiddleware and NodeMiddleware wrap the
+// actors' Receive. See docs/extending.md.
+//
+// # Metrics
+//
+// Config.MeterProvider makes the client record OpenTelemetry metrics:
+// db.client.operation.duration per pipeline (with the semantic
+// conventions' db.operation.name and error.type), the duration and size
+// of each node batch, redirects, retries, unknown outcomes and open
+// connections per node. Without it no observer is installed. See
+// docs/metrics.md.
 package redactor

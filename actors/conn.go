@@ -116,6 +116,13 @@ func (c *pipeConn) send(b *nodeBatch) bool {
 	return true
 }
 
+// open reports whether the connection still takes batches.
+func (c *pipeConn) open() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.isClosed
+}
+
 func wake(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:

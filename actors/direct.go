@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"iter"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,8 @@ func NewRegistry() *Registry { return &Registry{} }
 // nodeHandle is what a node actor shares: its open connections, by lane,
 // and, for replica reads, what its probe and failed reads tell about it.
 type nodeHandle struct {
+	// addr is the node's address, set by its node actor; nil until then.
+	addr  atomic.Pointer[string]
 	lanes [laneCount]atomic.Pointer[pipeConn]
 	// rtt is the node's latency in nanoseconds as its probe measured it;
 	// 0 while unknown.
@@ -42,6 +45,31 @@ func (r *Registry) handle(id string) *nodeHandle {
 	return h.(*nodeHandle)
 }
 
+// OpenConns yields, for each node whose actor runs, its address and how
+// many of its pipelined connections are open: 0 to 3 (the shared one,
+// the one for large batches, the READONLY one for replica reads).
+// Connections of their own (blocking commands, Watch, subscriptions) are
+// not counted. It is for metrics: safe to call at any time, from any
+// goroutine, and it takes each connection's lock for a moment.
+func (r *Registry) OpenConns() iter.Seq2[string, int] {
+	return func(yield func(string, int) bool) {
+		r.handles.Range(func(_, v any) bool {
+			h := v.(*nodeHandle)
+			addr := h.addr.Load()
+			if addr == nil {
+				return true
+			}
+			open := 0
+			for lane := range h.lanes {
+				if c := h.lanes[lane].Load(); c != nil && c.open() {
+					open++
+				}
+			}
+			return yield(*addr, open)
+		})
+	}
+}
+
 // forget drops the handle of a stopped node actor.
 func (r *Registry) forget(id string) { r.handles.Delete(id) }
 
@@ -50,6 +78,7 @@ func (r *Registry) forget(id string) { r.handles.Delete(id) }
 func (c *coordinator) deliver(ctx actor.Context, b *nodeBatch) {
 	if b.exec.onBatch != nil {
 		b.sentAt = time.Now()
+		b.retried = b.exec.countResent(b.idx)
 	}
 	if c.cfg.Registry != nil && !b.dedicated {
 		h := c.handleOf(b.node)

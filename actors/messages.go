@@ -105,7 +105,8 @@ type execState struct {
 	dispatched bool          // batches were sent: only the first dispatch may be simple
 	pending    int           // batches sent and not yet done
 	queue      []*nodeBatch  // batches not yet sent (Serial mode)
-	attempts   []uint8       // per command: times it was re-sent (nil until one is)
+	attempts   []uint8       // per command: times it was redirected (nil until one is)
+	resent     []uint64      // bitset by batch position: queued to go again (nil until one is)
 	onBatch    BatchObserver // the coordinator's, told of each batch done
 	// Commands to re-send once the coordinator has newer Routes (MOVED, or an
 	// ASK to a node without an actor yet), and after a backoff.
@@ -212,9 +213,10 @@ type nodeBatch struct {
 	// next is sent when this batch is done: the rest of the same node's
 	// commands, after a dedicated one (Parallel mode).
 	next *nodeBatch
-	// sentAt is when the batch was handed to its node, with a
-	// BatchObserver.
-	sentAt time.Time
+	// sentAt is when the batch was handed to its node, and retried how
+	// many of its commands went before, with a BatchObserver.
+	sentAt  time.Time
+	retried int
 	// done is the message that reports the batch done to the coordinator;
 	// it lives in the batch to save an allocation per batch.
 	done batchDone

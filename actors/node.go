@@ -124,6 +124,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		if n.cfg.Registry != nil {
 			n.handle = n.cfg.Registry.handle(ctx.Self().Id)
+			n.handle.addr.Store(&n.cfg.Addr)
 			if n.cfg.ProbeInterval > 0 {
 				n.probe = startProbe(n.cfg.Addr, n.cfg.Dial, n.cfg.ProbeInterval, n.handle)
 			}

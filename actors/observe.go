@@ -38,7 +38,10 @@ type BatchInfo struct {
 	Canceled int
 	// Failed is how many got another error of the client's.
 	Failed int
-	// Retried is how many were sent again after a redirect or a failure.
+	// Retried is how many of them this pipeline had sent, or tried to,
+	// before: sent again after a redirect (MOVED, ASK), a failure
+	// (TRYAGAIN, a broken connection, an unreachable node), or a read a
+	// replica could not serve.
 	Retried int
 	// Replica tells the batch held reads sent to a replica
 	// (Config.ReadFrom); Dedicated, a command that may block, on a
@@ -58,11 +61,19 @@ type BatchObserver func(BatchInfo)
 type ExecInfo struct {
 	// Commands is how many commands the pipeline held.
 	Commands int
+	// Args are the pipeline's commands, each name first, as the sender
+	// queued them (with MULTI and EXEC around a Pipeline's WithTx
+	// commands). They are the sender's memory: read them during the
+	// call only, and never change them.
+	Args [][]string
 	// Mode is the pipeline's mode.
 	Mode Mode
 	// Failed is how many commands ended with an error (an error reply or
 	// one of the client's).
 	Failed int
+	// FirstErr is the error of the first command, in queue order, that
+	// ended with one; nil when none did.
+	FirstErr error
 	// Err is the pipeline's own error, if any.
 	Err error
 	// Duration is from the coordinator taking the pipeline to answering it.
@@ -79,12 +90,9 @@ func (b *nodeBatch) observe() {
 	if e.onBatch == nil {
 		return
 	}
-	info := BatchInfo{Addr: b.addr, Commands: len(b.idx), Replica: b.replica, Dedicated: b.dedicated,
-		Duration: time.Since(b.sentAt)}
+	info := BatchInfo{Addr: b.addr, Commands: len(b.idx), Retried: b.retried, Replica: b.replica,
+		Dedicated: b.dedicated, Duration: time.Since(b.sentAt)}
 	for _, i := range b.idx {
-		if e.attempts != nil && i < len(e.attempts) && e.attempts[i] > 0 {
-			info.Retried++
-		}
 		err := e.result(i).Err
 		if err == nil {
 			info.OK++
@@ -121,11 +129,44 @@ func (c *coordinator) observeExec(e *Exec) {
 	if c.cfg.OnExec == nil {
 		return
 	}
-	info := ExecInfo{Commands: len(e.Commands), Mode: e.Mode, Err: e.Err, Duration: time.Since(e.started)}
+	info := ExecInfo{Commands: len(e.Commands), Args: e.Commands, Mode: e.Mode, Err: e.Err,
+		Duration: time.Since(e.started)}
 	for i := range e.Results {
-		if e.Results[i].Err != nil {
+		if err := e.Results[i].Err; err != nil {
+			if info.Failed == 0 {
+				info.FirstErr = err
+			}
 			info.Failed++
 		}
 	}
 	c.cfg.OnExec(info)
+}
+
+// markResent records that the commands (or parts) at positions go to a
+// node again, for BatchInfo.Retried; only with a BatchObserver.
+func (e *Exec) markResent(positions ...int) {
+	if e.onBatch == nil {
+		return
+	}
+	for _, i := range positions {
+		if w := i / 64; w >= len(e.resent) {
+			e.resent = append(e.resent, make([]uint64, w+1-len(e.resent))...)
+		}
+		e.resent[i/64] |= 1 << (i % 64)
+	}
+}
+
+// countResent returns how many of positions were marked by markResent. It
+// runs on the coordinator, which alone writes e.resent.
+func (e *Exec) countResent(positions []int) int {
+	if e.resent == nil {
+		return 0
+	}
+	n := 0
+	for _, i := range positions {
+		if w := i / 64; w < len(e.resent) && e.resent[w]&(1<<(i%64)) != 0 {
+			n++
+		}
+	}
+	return n
 }

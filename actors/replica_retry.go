@@ -55,5 +55,6 @@ func (c *coordinator) inspectReplica(ctx actor.Context, e *Exec, b *nodeBatch) {
 		return
 	}
 	c.pinToMaster(e, back)
+	e.markResent(back...)
 	c.dispatch(ctx, e, c.group(ctx, e, back))
 }

@@ -109,6 +109,7 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 				}
 				if known {
 					e.awaitingRoutes = append(e.awaitingRoutes, i)
+					e.markResent(i)
 				} else {
 					// Its keys are unknown, so the map cannot route it:
 					// send it where MOVED says.
@@ -161,6 +162,7 @@ func (c *coordinator) redirectTo(e *Exec, key addrKey, r *redirects, positions .
 	}
 	for _, i := range positions {
 		e.sendTo(key, i)
+		e.markResent(i)
 	}
 }
 
@@ -195,6 +197,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 				if c.redirectAllowed(e, blk.start, re) {
 					r.moved(slot, addr)
 					e.awaitingRoutes = append(e.awaitingRoutes, positions...)
+					e.markResent(positions...)
 				}
 				return
 			}
@@ -216,6 +219,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 func (c *coordinator) retryAll(e *Exec, positions []int, r *redirects) {
 	if c.retryLater(e, positions[0]) {
 		e.backoff = append(e.backoff, positions[1:]...)
+		e.markResent(positions[1:]...)
 		r.refresh = true
 	}
 }
@@ -249,6 +253,7 @@ func (c *coordinator) retryLater(e *Exec, i int) bool {
 		return false
 	}
 	e.backoff = append(e.backoff, i)
+	e.markResent(i)
 	return true
 }
 
