@@ -7,7 +7,6 @@ require (
 	github.com/mediocregopher/radix/v4 v4.1.4
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/otel v1.21.0
-	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v0.44.0
 	go.opentelemetry.io/otel/metric v1.21.0
 	go.opentelemetry.io/otel/sdk/metric v1.21.0
 	go.uber.org/goleak v1.3.0
