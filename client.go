@@ -32,6 +32,10 @@ type Client struct {
 	// own commands (Exec.Preroute).
 	coordinators []*actor.PID
 	nextCoord    atomic.Uint32
+	// active counts the calls waiting for a coordinator, for Close;
+	// closing turns new calls away while Close lets those finish.
+	active  atomic.Int64
+	closing atomic.Bool
 	// coordinator is what Coordinator returns: the one coordinator, or a
 	// round-robin router over them.
 	coordinator *actor.PID
@@ -123,7 +127,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		NodeProps: func(addr string) *actor.Props {
 			return withMiddleware(actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
-				Publish: c.events.publish, OnPush: c.onPush,
+				Publish: c.events.publish, OnPush: c.onPush, DrainTimeout: cfg.CloseTimeout,
 				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)}), cfg.NodeMiddleware)
 		},
 		Policies:           cfg.CommandPolicies,
@@ -266,11 +270,19 @@ func (c *Client) do(ctx context.Context, call *doCall, command []string) Result 
 	call.exec.Commands, call.exec.Results = call.command[:], call.result[:0]
 	// A prerouted command is a plain one: only the others may block.
 	prerouted := len(call.exec.Preroute(c.routes.Load(), call.shard[:0])) == 1
-	if err := c.exec(ctx, &call.exec, call.done, !prerouted && c.mayBlock(call.command[:])); err != nil {
-		// The coordinator may still hold the call: leave it to the GC.
+	results, released, err := c.exec(ctx, &call.exec, call.done, !prerouted && c.mayBlock(call.command[:]))
+	if !released {
+		// The coordinator still holds the call: leave it to the GC, with
+		// what is known of the command.
+		if len(results) == 1 {
+			return results[0]
+		}
 		return Result{Err: err}
 	}
-	r := call.exec.Results[0]
+	if err != nil {
+		return Result{Err: err} // the pipeline's own error, or no call at all
+	}
+	r := results[0]
 	clear(command)
 	call.result[0] = Result{}
 	call.putBack()
@@ -302,39 +314,69 @@ func (call *doCall) putBack() {
 var doCalls = sync.Pool{New: func() any { return &doCall{done: make(chan *actors.Exec, 1)} }}
 
 // exec sends e to the coordinator and waits for it to come back on done,
-// which must be empty and have room for one. When ctx ends first, exec
-// returns at once, unless blocking is set: a command that may block runs on
-// a connection of its own that closes as ctx ends, and its outcome (not
-// run, or ErrUnknownOutcome when it was served just then) follows within
-// moments, so exec waits for it.
-func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exec, blocking bool) error {
+// which must be empty and have room for one, and returns its Results and
+// Err. When ctx ends first (or the client closes), exec asks the
+// coordinator for the outcomes as far as known (actors.Cancel) and returns
+// that copy with ctx's error (or ErrClosed): commands not sent yet have
+// ErrCanceled and ErrNotSent, those in flight ErrUnknownOutcome. Only
+// with blocking set does it first wait, up to outcomeGrace, for the real
+// outcome: a command that may block runs on a connection of its own that
+// closes as ctx ends, so its outcome follows within moments.
+//
+// released reports whether the coordinator is done with e, which may then
+// be reused; when not, e and its commands belong to the coordinator for
+// good.
+func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exec, blocking bool) (results []Result, released bool, err error) {
 	e.Ctx, e.Done = ctx, done
-	select {
-	case <-c.closed:
-		return ErrClosed
-	default:
+	if c.closing.Load() {
+		return nil, true, ErrClosed
 	}
 	if err := ctx.Err(); err != nil {
 		// Nothing is sent: the commands did not run.
-		return fmt.Errorf("redactor: pipeline: %w", err)
+		return nil, true, fmt.Errorf("redactor: pipeline: %w", err)
 	}
-	c.system.Root.Send(c.coordinatorFor(), e)
+	c.active.Add(1)
+	defer c.active.Add(-1)
+	coordinator := c.coordinatorFor()
+	c.system.Root.Send(coordinator, e)
 	select {
 	case <-done:
-		return e.Err
+		return e.Results, true, e.Err
 	case <-ctx.Done():
 		if blocking {
 			select {
 			case <-done:
-				return e.Err
+				return e.Results, true, e.Err
 			case <-time.After(outcomeGrace):
 			case <-c.closed:
-				return ErrClosed
 			}
 		}
-		return fmt.Errorf("redactor: pipeline: %w", ctx.Err())
+		return c.cancel(coordinator, e, done, fmt.Errorf("redactor: pipeline: %w", context.Cause(ctx)))
 	case <-c.closed:
-		return ErrClosed
+		return c.cancel(coordinator, e, done, ErrClosed)
+	}
+}
+
+// cancel asks coordinator to answer e at once, as far as known, and
+// returns that copy of its results with cause; or, when e was answered
+// first, its results.
+func (c *Client) cancel(coordinator *actor.PID, e *actors.Exec, done chan *actors.Exec, cause error) ([]Result, bool, error) {
+	reply := make(chan []actors.Result, 1)
+	c.system.Root.Send(coordinator, &actors.Cancel{Exec: e, Cause: cause, Reply: reply})
+	timeout := time.NewTimer(outcomeGrace)
+	defer timeout.Stop()
+	select {
+	case results := <-reply:
+		if results == nil {
+			<-done // answered before the Cancel
+			return e.Results, true, e.Err
+		}
+		return results, false, cause
+	case <-done:
+		return e.Results, true, e.Err
+	case <-timeout.C:
+		// The coordinator is gone (Close) or stuck: nothing is known.
+		return nil, false, cause
 	}
 }
 
@@ -357,21 +399,36 @@ func (c *Client) mayBlock(cmds [][]string) bool {
 	return false
 }
 
-// Close stops the client's actors and closes its connections. Calls in
-// flight return ErrClosed. Close is idempotent.
+// Close stops the client: it turns new calls away with ErrClosed, lets
+// the calls in flight finish for up to Config.CloseTimeout, returns the
+// others at once with ErrClosed and what is known of each command (see
+// Pipeline.Exec), then stops the client's actors and closes its
+// connections. Close is idempotent.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
+		c.closing.Store(true)
+		c.waitCalls(c.cfg.CloseTimeout)
 		c.closersMu.Lock()
 		close(c.closed)
 		closers := c.closers
 		c.closers = nil
 		c.closersMu.Unlock()
+		// The calls left ask their coordinators for what is known.
+		c.waitCalls(outcomeGrace)
 		for _, fn := range closers {
 			fn()
 		}
 		c.stopActors()
 	})
 	return nil
+}
+
+// waitCalls waits until no call waits for a coordinator, or d passed.
+func (c *Client) waitCalls(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for c.active.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // probeInterval is how often each node actor PINGs its node for replica

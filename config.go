@@ -148,6 +148,13 @@ type Config struct {
 	// commands are re-sent; the others get ErrUnknownOutcome.
 	RetryUnsafe bool
 
+	// CloseTimeout bounds how long Close lets calls in flight finish (a
+	// blocking command waiting for data holds it that long), and then how
+	// long each connection reads the replies of what was written before it
+	// closes. Calls still waiting then return with ErrClosed and what is
+	// known of each command. Default: 1s; negative: Close does not wait.
+	CloseTimeout time.Duration
+
 	// MinRefreshInterval is the least time between two loads of the slot
 	// map, however many redirects ask for one. Default: 100ms.
 	MinRefreshInterval time.Duration
@@ -284,6 +291,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.RefreshInterval == 0 && cfg.ReadFrom != ReadPrimary {
 		cfg.RefreshInterval = replicaRefreshInterval
+	}
+	switch {
+	case cfg.CloseTimeout == 0:
+		cfg.CloseTimeout = time.Second
+	case cfg.CloseTimeout < 0:
+		cfg.CloseTimeout = time.Nanosecond
 	}
 	if cfg.MinRefreshInterval == 0 {
 		cfg.MinRefreshInterval = 100 * time.Millisecond

@@ -73,6 +73,10 @@ var (
 	// ErrTLS is the error of a connection whose TLS handshake failed: a
 	// certificate that does not verify, or a node that does not speak TLS.
 	ErrTLS = wire.ErrTLS
+	// ErrCanceled marks a command that was not sent because its call's
+	// context ended, or the client closed, first; it comes with
+	// ErrNotSent. Exec returns it in the Results of a canceled pipeline.
+	ErrCanceled = actors.ErrCanceled
 	// ErrNotSent marks a command that provably never reached its node (the
 	// connection could not be opened, or broke before any byte of it left).
 	// The client retries those; the error reaches the caller only when the

@@ -94,10 +94,11 @@ func (c *Client) DoOn(ctx context.Context, addr string, cmd string, args ...stri
 		return Result{Err: fmt.Errorf("%w: %s", ErrUnknownNode, addr)}
 	}
 	e := &actors.Exec{Commands: [][]string{append([]string{cmd}, args...)}, Node: addr}
-	if err := c.exec(ctx, e, make(chan *actors.Exec, 1), c.mayBlock(e.Commands)); err != nil {
-		return Result{Err: err}
+	results, _, err := c.exec(ctx, e, make(chan *actors.Exec, 1), c.mayBlock(e.Commands))
+	if len(results) == 1 {
+		return results[0]
 	}
-	return e.Results[0]
+	return Result{Err: err}
 }
 
 // isNode reports whether addr is a node of the current layout.

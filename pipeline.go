@@ -89,6 +89,14 @@ func (p *Pipeline) Parallel() bool { return p.mode == actors.Parallel }
 // a WithTx pipeline refused before I/O); each command's own error is in its
 // Result. An empty pipeline returns an empty slice without any I/O. Exec
 // empties the pipeline.
+//
+// When ctx ends (or the client closes) before every command has its
+// outcome, Exec returns at once with that error and, alongside it, what
+// each command became as far as known: its reply when it had one,
+// ErrCanceled with ErrNotSent when it was never sent, ErrUnknownOutcome
+// when it was in flight (it may run). Results are nil only when nothing
+// was sent, or the client could not tell. Nothing writes into the
+// returned Results afterwards.
 func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	if p.Len() == 0 {
 		select {
@@ -141,18 +149,13 @@ func (p *Pipeline) run(ctx context.Context, q *queue, cmds [][]string) ([]Result
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
 	// Route on this goroutine, so the coordinators only lay out batches.
 	q.shards = e.Preroute(p.client.routes.Load(), q.shards)
-	done := make(chan *actors.Exec, 1)
-	err := p.client.exec(ctx, e, done, false)
-	if len(done) == 0 && err != nil {
-		// The coordinator may still read the commands (or answered with
-		// the pipeline's own error): leave them to the GC.
+	results, released, err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false)
+	if !released {
+		// The coordinator may still read the commands: leave them to
+		// the GC. results is what is known of each command.
 		q.abandoned = true
-		return nil, err
 	}
-	if err != nil {
-		return nil, err
-	}
-	return e.Results, nil
+	return results, err
 }
 
 // execRefused runs the commands of q that DoArgs did not refuse, and gives
@@ -181,7 +184,7 @@ func (p *Pipeline) execRefused(ctx context.Context, q *queue) ([]Result, error) 
 		return out, nil
 	}
 	results, err := p.run(ctx, q, sent)
-	if err != nil {
+	if results == nil {
 		return nil, err
 	}
 	k := 0
@@ -191,7 +194,7 @@ func (p *Pipeline) execRefused(ctx context.Context, q *queue) ([]Result, error) 
 			k++
 		}
 	}
-	return out, nil
+	return out, err
 }
 
 // queues recycles the queues of finished pipelines: a pipeline takes one
@@ -267,13 +270,19 @@ func (p *Pipeline) execTx(ctx context.Context, cmds [][]string) ([]Result, error
 	}
 	all = append(all, []string{"EXEC"})
 	e := &actors.Exec{Commands: all, Mode: p.mode, Node: p.node}
-	if err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false); err != nil {
+	results, _, err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false)
+	if err != nil {
+		if results != nil {
+			// Canceled: the transaction ran whole or not at all, which
+			// EXEC's outcome tells for every command.
+			return txCanceled(results, len(cmds)), err
+		}
 		return nil, err
 	}
-	if err := e.Results[0].Err; err != nil && refusedBeforeIO(err) {
+	if err := results[0].Err; err != nil && refusedBeforeIO(err) {
 		return nil, err
 	}
-	return unpackTx(e.Results), nil
+	return unpackTx(results), nil
 }
 
 // refusedBeforeIO reports whether err is one the client gives a command
@@ -312,6 +321,16 @@ func unpackTx(all []Result) []Result {
 				out[k] = Result{Value: replies[k]}
 			}
 		}
+	}
+	return out
+}
+
+// txCanceled gives each of a transaction's n commands the outcome of its
+// canceled EXEC (the last of results): not sent, or unknown.
+func txCanceled(results []Result, n int) []Result {
+	out := make([]Result, n)
+	for i := range out {
+		out[i] = Result{Err: results[len(results)-1].Err}
 	}
 	return out
 }

@@ -102,17 +102,21 @@ func (p *Pipeline) settleScripts(ctx context.Context, q *queue, results []Result
 		cmds[j] = append([]string{sc.script.bySrc, sc.script.src}, q.cmds[sc.at][2:]...)
 	}
 	e := &actors.Exec{Commands: cmds, Mode: p.mode, Node: p.node}
-	err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false)
+	fallback, _, err := p.client.exec(ctx, e, make(chan *actors.Exec, 1), false)
 	for j, k := range again {
 		sc := q.scripts[k]
 		if err != nil {
-			results[sc.at] = Result{Err: err}
+			if fallback != nil {
+				results[sc.at] = fallback[j]
+			} else {
+				results[sc.at] = Result{Err: err}
+			}
 			continue
 		}
-		results[sc.at] = e.Results[j]
+		results[sc.at] = fallback[j]
 		// Where it ran by the layout now: a MOVED may have come first.
 		cmd := cmds[j]
 		nkeys, _ := strconv.Atoi(cmd[2])
-		sc.script.settle(target(p.client, p.node, cmd[3:3+nkeys]), false, e.Results[j])
+		sc.script.settle(target(p.client, p.node, cmd[3:3+nkeys]), false, fallback[j])
 	}
 }

@@ -117,6 +117,8 @@ func (c *coordinator) Receive(ctx actor.Context) {
 		c.batchDone(ctx, msg.batch)
 	case *retryDue:
 		c.retryDue(ctx, msg.exec)
+	case *Cancel:
+		c.cancel(msg)
 	case *topology.Routes:
 		if c.routes == nil || msg.Version >= c.routes.Version {
 			c.routes = msg
@@ -283,6 +285,14 @@ func (c *coordinator) sendNext(ctx actor.Context, e *Exec) {
 func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
 	e := b.exec
 	e.pending--
+	e.completed(b)
+	if e.canceled {
+		// Its caller took a copy of the results: nothing more to send.
+		if e.pending == 0 {
+			c.finish(ctx, e)
+		}
+		return
+	}
 	c.inspect(ctx, e, b)
 	if b.next != nil {
 		// The node's next batch, after a dedicated one (Parallel mode).
@@ -306,6 +316,11 @@ func (c *coordinator) checkDone(ctx actor.Context, e *Exec) {
 // finish answers the Exec.
 func (c *coordinator) finish(ctx actor.Context, e *Exec) {
 	e.queue = nil
+	e.inflight = nil
+	if e.canceled {
+		return // its caller has the copy Cancel made
+	}
+	e.answered = true
 	if len(e.fans) > 0 {
 		e.mergeFans()
 	}

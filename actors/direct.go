@@ -76,6 +76,7 @@ func (r *Registry) forget(id string) { r.handles.Delete(id) }
 // deliver sends b to its node: straight to the node's open connection when
 // it can, else to the node actor.
 func (c *coordinator) deliver(ctx actor.Context, b *nodeBatch) {
+	b.exec.handedOver(b)
 	if b.exec.onBatch != nil {
 		b.sentAt = time.Now()
 		b.retried = b.exec.countResent(b.idx)

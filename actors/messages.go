@@ -100,14 +100,21 @@ type Exec struct {
 // execState is what the coordinator keeps of an Exec while it runs. The
 // coordinator clears it when it takes the Exec.
 type execState struct {
-	sender     *actor.PID
-	started    time.Time
-	dispatched bool          // batches were sent: only the first dispatch may be simple
-	pending    int           // batches sent and not yet done
-	queue      []*nodeBatch  // batches not yet sent (Serial mode)
-	attempts   []uint8       // per command: times it was redirected (nil until one is)
-	resent     []uint64      // bitset by batch position: queued to go again (nil until one is)
-	onBatch    BatchObserver // the coordinator's, told of each batch done
+	// inflight are the batches handed to nodes and not complete, in
+	// inflightInline while there are few.
+	inflight       []*nodeBatch
+	inflightInline [4]*nodeBatch
+	// answered is set once the Exec is answered; canceled once a Cancel
+	// answered it with a copy, after which nothing is sent for it.
+	answered, canceled bool
+	sender             *actor.PID
+	started            time.Time
+	dispatched         bool          // batches were sent: only the first dispatch may be simple
+	pending            int           // batches sent and not yet done
+	queue              []*nodeBatch  // batches not yet sent (Serial mode)
+	attempts           []uint8       // per command: times it was redirected (nil until one is)
+	resent             []uint64      // bitset by batch position: queued to go again (nil until one is)
+	onBatch            BatchObserver // the coordinator's, told of each batch done
 	// Commands to re-send once the coordinator has newer Routes (MOVED, or an
 	// ASK to a node without an actor yet), and after a backoff.
 	awaitingRoutes []int
