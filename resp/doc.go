@@ -62,4 +62,15 @@
 // and read every reply of it into its own place. A Decoder reads the replies
 // of one stream into memory it allocates in chunks (NewDecoder), or value by
 // value (NewPlainDecoder).
+//
+// # Limits
+//
+// The reader trusts no length, count or nesting the server declares. It
+// never recurses more than Limits.MaxReplyDepth levels (attributes and push
+// frames in a row are read in a loop, and at most 16 attributes may precede
+// a value), reserves little memory for what a length announces until the
+// bytes come, and bounds every string (Limits.MaxBulkLen), every other line
+// (64 KiB) and, when asked, a whole reply (Limits.MaxReplyBytes). Input
+// beyond a limit fails with ErrProtocol, like any other malformed input:
+// the stream is out of sync, and its connection must be closed.
 package resp
