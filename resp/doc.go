@@ -28,7 +28,11 @@
 //
 // A map key that is not a string is the text fmt.Sprint gives for its value:
 // "1" for the integer 1, "2.5" for the double 2.5, "<nil>" for a null. Of two
-// keys with one text, the later wins. Redis's own maps have string keys.
+// keys with one text, the later wins. Redis's own maps have string keys. A
+// key that is an aggregate (an array, a set, a map), which RESP3 allows but
+// only a script returning a table keyed by a table could make, is a
+// protocol error (ErrProtocol): the texts of nested ones would take memory
+// out of all proportion to the reply.
 //
 // The server sends a command's reply as a RESP2 or a RESP3 type by the
 // protocol of the connection, so the Go value depends on it:

@@ -72,6 +72,10 @@ func FuzzDecoderLimits(f *testing.F) {
 			if n := longestString(v); int64(n) > eff.MaxBulkLen {
 				t.Fatalf("string of %d bytes, limit %d", n, eff.MaxBulkLen)
 			}
+			// A key's text may be a scalar's: up to a big number's digits.
+			if n := longestKey(v); int64(n) > max(eff.MaxBulkLen, maxNumberLine+1, 32) {
+				t.Fatalf("map key of %d bytes, limit %d", n, eff.MaxBulkLen)
+			}
 			now := int(src.Size()) - src.Len() - br.Buffered()
 			if noPush && eff.MaxReplyBytes > 0 && int64(now-consumed) > eff.MaxReplyBytes {
 				t.Fatalf("reply of %d bytes, limit %d", now-consumed, eff.MaxReplyBytes)
@@ -99,8 +103,8 @@ func depthOf(v any) int {
 	return 0
 }
 
-// longestString returns the length of the longest string in v: a value,
-// an error's text, or a map key that was a string.
+// longestString returns the length of the longest string value in v, or
+// error text.
 func longestString(v any) int {
 	longest := 0
 	switch v := v.(type) {
@@ -115,11 +119,24 @@ func longestString(v any) int {
 			longest = max(longest, longestString(e))
 		}
 	case map[string]any:
-		for k, e := range v {
-			if _, isString := e.(string); isString {
-				longest = max(longest, len(k))
-			}
+		for _, e := range v {
 			longest = max(longest, longestString(e))
+		}
+	}
+	return longest
+}
+
+// longestKey returns the length of the longest map key in v.
+func longestKey(v any) int {
+	longest := 0
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			longest = max(longest, longestKey(e))
+		}
+	case map[string]any:
+		for k, e := range v {
+			longest = max(longest, len(k), longestKey(e))
 		}
 	}
 	return longest

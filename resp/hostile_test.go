@@ -81,6 +81,10 @@ var hostileStreams = map[string]struct {
 	// A bulk string just under the limit, then nothing: it must not be
 	// allocated before its bytes come.
 	"huge bulk": {s: stream{head: fmt.Sprintf("$%d\r\n", DefaultMaxBulkLen), body: "x", n: 1000}, wantErr: io.ErrUnexpectedEOF, maxAlloc: 2 << 20},
+	// Maps as the keys of maps, nested: each key's text holds the text of
+	// the key inside it, so the texts grew with the square of the depth
+	// (4 KB sent, 3 MB of keys).
+	"map key nest": {s: stream{body: "%1\r\n", n: 500, tail: "_\r\n" + strings.Repeat(":1\r\n", 500)}, wantErr: ErrProtocol, maxAlloc: 1 << 20},
 	// A line that never ends.
 	"endless number line": {s: stream{head: ":", body: "1234567890", n: 100_000_000}, wantErr: ErrProtocol, maxAlloc: 1 << 20},
 	"endless length line": {s: stream{head: "*", body: "0", n: 100_000_000}, wantErr: ErrProtocol, maxAlloc: 1 << 20},

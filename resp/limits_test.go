@@ -59,6 +59,11 @@ func TestDecoderLimits(t *testing.T) {
 		{name: "attributes in a row", input: strings.Repeat("|1\r\n+k\r\n+v\r\n", maxAttributes) + ":1\r\n", want: int64(1)},
 		{name: "too many attributes in a row", input: strings.Repeat("|1\r\n+k\r\n+v\r\n", maxAttributes+1) + ":1\r\n", wantErr: ErrProtocol},
 		{name: "attributes of elements count apart", input: "*2\r\n" + strings.Repeat("|0\r\n", maxAttributes) + ":1\r\n" + strings.Repeat("|0\r\n", maxAttributes) + ":2\r\n", want: []any{int64(1), int64(2)}},
+		{name: "map with a scalar key", input: "%3\r\n:1\r\n+a\r\n#t\r\n+b\r\n(12\r\n+c\r\n", want: map[string]any{"1": "a", "true": "b", "12": "c"}},
+		{name: "map with an array key", input: "%1\r\n*1\r\n:1\r\n+v\r\n", wantErr: ErrProtocol},
+		{name: "map with a set key", input: "%1\r\n~0\r\n+v\r\n", wantErr: ErrProtocol},
+		{name: "map with a map key", input: "%1\r\n%0\r\n+v\r\n", wantErr: ErrProtocol},
+		{name: "attribute with a map key", input: "|1\r\n%0\r\n+v\r\n:1\r\n", wantErr: ErrProtocol},
 		{name: "big number too long", input: "(" + strings.Repeat("9", maxNumberLine+1) + "\r\n", wantErr: ErrProtocol},
 		{name: "integer line too long", input: ":" + strings.Repeat("1", maxNumberLine+10) + "\r\n", wantErr: ErrProtocol},
 	}
