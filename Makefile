@@ -1,11 +1,12 @@
 # Quick start: `make demo` runs the quickstart example against a local
 # 3-master cluster it starts itself; `make test` runs the whole test suite
-# against real redis-server processes. Both install what they need first.
+# against real redis-server processes, then each fuzz target for a few
+# seconds (`make fuzz-short` alone). Both install what they need first.
 
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps
+.PHONY: demo test fuzz-short deps
 
 demo: deps
 	$(GO) run ./examples/quickstart
@@ -15,6 +16,12 @@ test: deps
 	cd bench && $(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
 	cd examples/metrics && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz-short
+
+# fuzz-short runs every fuzz target for FUZZTIME (10s) after its seed
+# corpus: about two minutes in all. See .ci/fuzz.
+fuzz-short:
+	GO=$(GO) ./.ci/fuzz
 
 # deps installs redis-server (the tests and the demo start real clusters) and
 # a C compiler (go test -race needs cgo) when they are missing.

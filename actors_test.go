@@ -322,6 +322,8 @@ func TestNewErrors(t *testing.T) {
 		{Addrs: cluster.Addrs(), DialTimeout: -time.Second},
 		{Addrs: cluster.Addrs(), RetryTimeout: -time.Second},
 		{Addrs: cluster.Addrs(), MaxRedirects: -1},
+		{Addrs: cluster.Addrs(), MaxReplyDepth: -1},
+		{Addrs: cluster.Addrs(), MaxBulkLen: -1},
 		{Addrs: cluster.Addrs(), ReadFrom: redactor.ReadNearest + 1},
 		{Addrs: []string{""}},
 	} {

@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		NodeProps: func(addr string) *actor.Props {
 			return withMiddleware(actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
-				Publish: c.events.publish, OnPush: c.onPush, DrainTimeout: cfg.CloseTimeout,
+				Publish: c.events.publish, OnPush: c.onPush, DrainTimeout: cfg.CloseTimeout, Limits: cfg.limits(),
 				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)}), cfg.NodeMiddleware)
 		},
 		Policies:           cfg.CommandPolicies,

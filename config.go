@@ -133,6 +133,26 @@ type Config struct {
 	// in key order, as MGET). See docs/commands.md.
 	CommandPolicies map[string]resp.Policy
 
+	// MaxReplyDepth bounds how deeply a reply's aggregates (arrays, maps,
+	// sets) may nest: 1 allows a flat array. A deeper reply is a protocol
+	// error (ErrProtocol), as is a reply beyond MaxBulkLen or
+	// MaxReplyBytes: the connection it came on is closed, and the commands
+	// waiting on it fail (see docs/failure-semantics.md). Raise it for a
+	// script that returns tables nested deeper. Default: 512; at most
+	// 65536.
+	MaxReplyDepth int
+
+	// MaxBulkLen bounds the bytes of one string of a reply (a bulk
+	// string, a simple string, an error). Raise it with the server's
+	// proto-max-bulk-len. Default: 512 MiB, Redis's default.
+	MaxBulkLen int64
+
+	// MaxReplyBytes, when positive, bounds the bytes of one reply, all its
+	// elements included: the most memory one reply may take, short of the
+	// Go values it decodes to. Default: 0, no bound, since Redis sends
+	// replies of any size (KEYS, HGETALL of a large hash).
+	MaxReplyBytes int64
+
 	// MaxRedirects is how many MOVED/ASK redirects one command may follow
 	// before it gets ErrTooManyRedirects. Default: 5.
 	MaxRedirects int
@@ -145,7 +165,8 @@ type Config struct {
 
 	// RetryUnsafe re-sends every command whose connection broke after it was
 	// written, accepting that it may run twice. By default only read-only
-	// commands are re-sent; the others get ErrUnknownOutcome.
+	// commands are re-sent; the others get ErrUnknownOutcome. A connection
+	// that broke on a malformed reply (ErrProtocol) re-sends none.
 	RetryUnsafe bool
 
 	// CloseTimeout bounds how long Close lets calls in flight finish (a
@@ -277,6 +298,15 @@ func (cfg Config) withDefaults() (Config, error) {
 			return cfg, fmt.Errorf("%w: negative %s %v", ErrInvalidConfig, name, d)
 		}
 	}
+	if err := cfg.limits().Validate(); err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if cfg.MaxReplyDepth == 0 {
+		cfg.MaxReplyDepth = resp.DefaultMaxReplyDepth
+	}
+	if cfg.MaxBulkLen == 0 {
+		cfg.MaxBulkLen = resp.DefaultMaxBulkLen
+	}
 	if cfg.MaxRedirects < 0 {
 		return cfg, fmt.Errorf("%w: negative MaxRedirects %d", ErrInvalidConfig, cfg.MaxRedirects)
 	}
@@ -305,4 +335,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return cfg, nil
+}
+
+// limits returns the reply limits the client's connections decode by.
+func (cfg *Config) limits() resp.Limits {
+	return resp.Limits{MaxReplyDepth: cfg.MaxReplyDepth, MaxBulkLen: cfg.MaxBulkLen, MaxReplyBytes: cfg.MaxReplyBytes}
 }

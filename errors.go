@@ -42,6 +42,14 @@ var (
 	// run. Such a command is not re-sent unless it is read-only or
 	// Config.RetryUnsafe is set.
 	ErrUnknownOutcome = actors.ErrUnknownOutcome
+	// ErrProtocol is the error of a reply that is not valid RESP, or that
+	// goes beyond Config.MaxReplyDepth, MaxBulkLen or MaxReplyBytes: the
+	// connection it came on is out of sync, so it is closed, and the next
+	// commands go on a new one. The commands written on it and not
+	// answered yet get it with ErrUnknownOutcome (both match errors.Is);
+	// they are not re-sent, not even read-only ones, since the node may
+	// answer them the same way again.
+	ErrProtocol = resp.ErrProtocol
 	// ErrNotPipelinable is the error of a command that cannot run on a
 	// connection many callers share: it would change that connection's
 	// state (WATCH, SUBSCRIBE, CLIENT REPLY, HELLO, SELECT, QUIT, ...), or

@@ -3,7 +3,6 @@ package redactor
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -32,7 +31,7 @@ var (
 
 // errPubSubProtocol is the error of a connection that sent what a
 // subscribed connection does not.
-var errPubSubProtocol = errors.New("redactor: unexpected reply on a subscribed connection")
+var errPubSubProtocol = fmt.Errorf("%w: unexpected reply on a subscribed connection", resp.ErrProtocol)
 
 // Events of a subscription's connections, for its manager.
 type (
@@ -226,7 +225,7 @@ func (pc *psConn) report(ev any) {
 // are on, a node silent for longer than ReadTimeout plus the ping interval
 // is taken for dead.
 func (pc *psConn) read(nc net.Conn) error {
-	br := bufio.NewReaderSize(nc, 16<<10)
+	d := resp.NewPlainDecoder(bufio.NewReaderSize(nc, 16<<10)).SetLimits(pc.sub.c.cfg.limits())
 	var silence time.Duration
 	if t := pc.sub.c.cfg.ReadTimeout; t > 0 {
 		silence = t + pubsubCheckInterval
@@ -236,7 +235,7 @@ func (pc *psConn) read(nc net.Conn) error {
 		if silence > 0 {
 			nc.SetReadDeadline(time.Now().Add(silence))
 		}
-		v, err := resp.ReadReply(br)
+		v, err := d.Decode()
 		if err != nil {
 			if re, ok := err.(*resp.Error); ok {
 				pc.refused(re)

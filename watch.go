@@ -114,7 +114,7 @@ func (c *Client) dedicatedPool(addr string) *wire.Pool {
 	if p := c.pools[addr]; p != nil {
 		return p
 	}
-	p := wire.NewPool(addr, c.dial, c.cfg.BlockingPoolSize, c.onPush)
+	p := wire.NewPool(addr, c.dial, c.cfg.BlockingPoolSize, wire.Options{OnPush: c.onPush, Limits: c.cfg.limits()})
 	if !c.onClose(p, p.Close) {
 		return nil
 	}

@@ -84,9 +84,10 @@ type pipeConn struct {
 	stopped    sync.WaitGroup // the writer and the reader
 }
 
-// dialPipe connects to addr and starts the writer and the reader.
+// dialPipe connects to addr and starts the writer and the reader, which
+// decodes by limits.
 func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn, error), addr string,
-	timeouts connTimeouts, hooks connHooks) (*pipeConn, error) {
+	timeouts connTimeouts, limits resp.Limits, hooks connHooks) (*pipeConn, error) {
 	nc, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
@@ -96,7 +97,7 @@ func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn,
 	c.stopped.Add(2)
 	go c.write()
 	br := bufio.NewReaderSize(&silenceReader{c: c}, 32<<10)
-	d := resp.NewDecoder(br)
+	d := resp.NewDecoder(br).SetLimits(limits)
 	d.OnPush = hooks.push
 	go c.read(br, d)
 	return c, nil

@@ -85,7 +85,7 @@ func dialTest(t *testing.T, addr string, timeouts connTimeouts, p *connProbe) *p
 	var d net.Dialer
 	c, err := dialPipe(t.Context(), func(ctx context.Context, addr string) (net.Conn, error) {
 		return d.DialContext(ctx, "tcp", addr)
-	}, addr, timeouts, p.hooks())
+	}, addr, timeouts, resp.Limits{}, p.hooks())
 	require.NoError(t, err)
 	t.Cleanup(func() { c.close(0) })
 	return c

@@ -29,7 +29,8 @@ type CoordinatorConfig struct {
 	RetryTimeout time.Duration
 	// RetryUnsafe re-sends every command whose connection broke after it was
 	// written. By default only read-only commands are (the server's command
-	// flags say which); the others get ErrUnknownOutcome.
+	// flags say which); the others get ErrUnknownOutcome. None is re-sent
+	// after a malformed reply broke the connection (resp.ErrProtocol).
 	RetryUnsafe bool
 	// Dispatcher runs the coordinator's mailbox; nil means protoactor's
 	// default (a goroutine per run).

@@ -16,7 +16,7 @@ import (
 // server cannot serve the command later.
 func (n *nodeActor) sendDedicated(ctx actor.Context, b *nodeBatch) {
 	if n.dedicated == nil {
-		n.dedicated = wire.NewPool(n.cfg.Addr, n.cfg.Dial, n.cfg.DedicatedConns, n.cfg.OnPush)
+		n.dedicated = wire.NewPool(n.cfg.Addr, n.cfg.Dial, n.cfg.DedicatedConns, wire.Options{OnPush: n.cfg.OnPush, Limits: n.cfg.Limits})
 	}
 	pool, root := n.dedicated, ctx.ActorSystem().Root
 	readTimeout := n.cfg.ReadTimeout

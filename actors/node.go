@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/redactor-go/redactor/internal/wire"
+	"github.com/redactor-go/redactor/resp"
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -54,6 +55,10 @@ type NodeConfig struct {
 	// DialReadOnly opens the connection replica reads run on, which must
 	// have sent READONLY. Nil means Dial.
 	DialReadOnly func(ctx context.Context, addr string) (net.Conn, error)
+	// Limits bound the replies the node's connections accept; a reply
+	// beyond them is a protocol error (resp.ErrProtocol), which breaks
+	// its connection. The zero value is resp's defaults.
+	Limits resp.Limits
 	// ProbeInterval, when positive, makes the node actor PING its node
 	// that often on a connection of its own, for replica reads: the
 	// latency ReadNearest compares, and a node that fails is paused. It
@@ -270,7 +275,7 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 		dial = n.cfg.DialReadOnly
 	}
 	conn, err := dialPipe(dialCtx, dial, n.cfg.Addr,
-		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout},
+		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout}, n.cfg.Limits,
 		connHooks{
 			done: func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
 			broken: func(c *pipeConn, err error, quiet bool) {

@@ -89,7 +89,7 @@ func ping(ctx context.Context, conn **wire.Conn, addr string, dial wire.DialFunc
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if *conn == nil || (*conn).Broken() {
-		c, err := wire.Dial(ctx, dial, addr, nil)
+		c, err := wire.Dial(ctx, dial, addr, wire.Options{})
 		if err != nil {
 			*conn = nil
 			return 0, err

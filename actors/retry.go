@@ -134,8 +134,12 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 		return
 	}
 	unknown := errors.Is(err, ErrUnknownOutcome)
-	if retryableNotSent(err) ||
-		unknown && (c.cfg.RetryUnsafe || c.hasFlag(e.command(i), resp.FlagReadOnly)) {
+	// A command whose connection broke on a malformed reply is not
+	// re-sent: the node may well answer it the same way again, and break
+	// the connection other commands share each time.
+	resend := unknown && !errors.Is(err, resp.ErrProtocol) &&
+		(c.cfg.RetryUnsafe || c.hasFlag(e.command(i), resp.FlagReadOnly))
+	if retryableNotSent(err) || resend {
 		r.refresh = c.retryLater(e, i) || r.refresh
 		return
 	}

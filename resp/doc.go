@@ -28,7 +28,11 @@
 //
 // A map key that is not a string is the text fmt.Sprint gives for its value:
 // "1" for the integer 1, "2.5" for the double 2.5, "<nil>" for a null. Of two
-// keys with one text, the later wins. Redis's own maps have string keys.
+// keys with one text, the later wins. Redis's own maps have string keys. A
+// key that is an aggregate (an array, a set, a map), which RESP3 allows but
+// only a script returning a table keyed by a table could make, is a
+// protocol error (ErrProtocol): the texts of nested ones would take memory
+// out of all proportion to the reply.
 //
 // The server sends a command's reply as a RESP2 or a RESP3 type by the
 // protocol of the connection, so the Go value depends on it:
@@ -62,4 +66,15 @@
 // and read every reply of it into its own place. A Decoder reads the replies
 // of one stream into memory it allocates in chunks (NewDecoder), or value by
 // value (NewPlainDecoder).
+//
+// # Limits
+//
+// The reader trusts no length, count or nesting the server declares. It
+// never recurses more than Limits.MaxReplyDepth levels (attributes and push
+// frames in a row are read in a loop, and at most 16 attributes may precede
+// a value), reserves little memory for what a length announces until the
+// bytes come, and bounds every string (Limits.MaxBulkLen), every other line
+// (64 KiB) and, when asked, a whole reply (Limits.MaxReplyBytes). Input
+// beyond a limit fails with ErrProtocol, like any other malformed input:
+// the stream is out of sync, and its connection must be closed.
 package resp

@@ -27,7 +27,8 @@ func (e *Error) Prefix() string {
 }
 
 // IsMoved reports whether the reply is a MOVED redirect, and returns the slot
-// and the address of the node that owns it now.
+// (0 to 16383) and the address of the node that owns it now. A reply whose
+// slot or address cannot be one is no redirect.
 func (e *Error) IsMoved() (slot int, addr string, ok bool) {
 	return e.redirect("MOVED ")
 }
@@ -69,18 +70,23 @@ func (e *Error) IsRedirect() bool {
 	return moved || ask
 }
 
-// redirect parses "<prefix><slot> <host:port>".
+// slotCount is the number of hash slots of a cluster.
+const slotCount = 16384
+
+// redirect parses "<prefix><slot> <host:port>"; words after the address,
+// which no Redis sends, are ignored.
 func (e *Error) redirect(prefix string) (int, string, bool) {
 	rest, ok := strings.CutPrefix(e.Msg, prefix)
 	if !ok {
 		return 0, "", false
 	}
 	slotText, addr, ok := strings.Cut(rest, " ")
+	addr, _, _ = strings.Cut(addr, " ")
 	if !ok || addr == "" {
 		return 0, "", false
 	}
 	slot, err := strconv.Atoi(slotText)
-	if err != nil || slot < 0 {
+	if err != nil || slot < 0 || slot >= slotCount {
 		return 0, "", false
 	}
 	return slot, addr, true

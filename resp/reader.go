@@ -17,17 +17,6 @@ import (
 // from is out of sync and must not be used again.
 var ErrProtocol = errors.New("resp: protocol error")
 
-// maxBulkLen is the largest bulk string the reader accepts (Redis's own
-// proto-max-bulk-len default).
-const maxBulkLen = 512 << 20
-
-// maxPrealloc caps the capacity reserved up front for an aggregate, so a bad
-// length cannot make the reader allocate gigabytes before reading anything.
-const maxPrealloc = 1 << 16
-
-// maxDepth bounds how deeply aggregates may nest.
-const maxDepth = 512
-
 // ReadReply reads one complete RESP2 or RESP3 reply from br and returns it
 // decoded (see the package doc for the types).
 //
@@ -37,10 +26,14 @@ const maxDepth = 512
 // value. Any other error (I/O, ErrProtocol) means the stream is broken.
 // RESP3 attributes are read and dropped, and so are RESP3 push frames,
 // which are no replies: ReadReply returns the reply that follows them.
+// The default Limits apply.
 func ReadReply(br radixresp.BufferedReader) (any, error) {
-	d := Decoder{br: br}
-	return d.reply(0)
+	d := Decoder{br: br, lim: defaultLimits}
+	return d.Decode()
 }
+
+// defaultLimits are the limits of a Decoder that was given none.
+var defaultLimits = Limits{}.withDefaults()
 
 // Decoder reads the replies of one stream, one after another, like
 // ReadReply; it can hand the push frames it skips to OnPush. A Decoder is
@@ -55,6 +48,9 @@ type Decoder struct {
 	br     radixresp.BufferedReader
 	a      *arena // nil: each value is allocated on its own
 	chunks arena
+	lim    Limits // with defaults
+	// n counts the bytes of the frame being read, for MaxReplyBytes.
+	n int64
 }
 
 // NewDecoder returns a Decoder reading from br that decodes strings and
@@ -62,7 +58,7 @@ type Decoder struct {
 // few allocations instead of two per reply. A chunk stays alive while any
 // value decoded into it is referenced. For a stream of many replies.
 func NewDecoder(br radixresp.BufferedReader) *Decoder {
-	d := &Decoder{br: br}
+	d := &Decoder{br: br, lim: defaultLimits}
 	d.a = &d.chunks
 	return d
 }
@@ -70,10 +66,22 @@ func NewDecoder(br radixresp.BufferedReader) *Decoder {
 // NewPlainDecoder returns a Decoder reading from br that allocates each
 // value on its own, as ReadReply does, and keeps no memory between
 // replies: for a stream of few replies.
-func NewPlainDecoder(br radixresp.BufferedReader) *Decoder { return &Decoder{br: br} }
+func NewPlainDecoder(br radixresp.BufferedReader) *Decoder {
+	return &Decoder{br: br, lim: defaultLimits}
+}
+
+// SetLimits makes l the decoder's limits, its zero fields the defaults; a
+// setting Limits.Validate refuses is brought back in range. It returns d.
+func (d *Decoder) SetLimits(l Limits) *Decoder {
+	d.lim = l.withDefaults()
+	return d
+}
 
 // Decode reads one reply; see ReadReply.
-func (d *Decoder) Decode() (any, error) { return d.reply(0) }
+func (d *Decoder) Decode() (any, error) {
+	d.n = 0
+	return d.reply(0)
+}
 
 // SkipPush reads the next frame when it is a push, handing it to OnPush,
 // and reports whether it was one; it reads nothing of any other frame. It
@@ -87,102 +95,120 @@ func (d *Decoder) SkipPush() (bool, error) {
 	if b[0] != '>' {
 		return false, nil
 	}
-	line, err := readLine(d.br)
+	d.n = 0
+	line, err := d.readLine()
 	if err != nil {
 		return false, err
 	}
 	return true, d.push(line[1:], 0)
 }
 
+// reply reads one reply at depth (the aggregates around it). Attributes
+// and push frames before it are read in a loop, not by recursion: a server
+// may send any number of pushes, and up to maxAttributes attributes, before
+// a value.
 func (d *Decoder) reply(depth int) (any, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: aggregates nested deeper than %d", ErrProtocol, maxDepth)
-	}
-	line, err := readLine(d.br)
-	if err != nil {
-		return nil, err
-	}
-	body := line[1:]
-	switch line[0] {
-	case '+':
-		switch string(body) {
-		case "OK":
-			return "OK", nil
-		case "PONG":
-			return "PONG", nil
-		case "QUEUED":
-			return "QUEUED", nil
-		}
-		return d.a.str(body), nil
-	case '-':
-		return nil, &Error{Msg: string(body)}
-	case ':':
-		n, err := parseInt(body)
+	attrs := 0
+	for {
+		line, err := d.readLine()
 		if err != nil {
 			return nil, err
 		}
-		return d.a.int(n), nil
-	case '$', '=':
-		return d.bulk(line[0], body)
-	case '!':
-		msg, err := d.bulk('!', body)
-		if err != nil || msg == nil {
-			return nil, err
+		body := line[1:]
+		switch line[0] {
+		case '+':
+			if int64(len(body)) > d.lim.MaxBulkLen {
+				return nil, d.tooLong(int64(len(body)))
+			}
+			switch string(body) {
+			case "OK":
+				return "OK", nil
+			case "PONG":
+				return "PONG", nil
+			case "QUEUED":
+				return "QUEUED", nil
+			}
+			return d.a.str(body), nil
+		case '-':
+			if int64(len(body)) > d.lim.MaxBulkLen {
+				return nil, d.tooLong(int64(len(body)))
+			}
+			return nil, &Error{Msg: string(body)}
+		case ':':
+			n, err := parseInt(body)
+			if err != nil {
+				return nil, err
+			}
+			return d.a.int(n), nil
+		case '$', '=':
+			return d.bulk(line[0], body)
+		case '!':
+			msg, err := d.bulk('!', body)
+			if err != nil || msg == nil {
+				return nil, err
+			}
+			return nil, &Error{Msg: msg.(string)}
+		case '*', '~':
+			return d.array(body, depth)
+		case '%':
+			return d.mapReply(body, depth)
+		case '|':
+			// An attribute: data about the value that follows, which
+			// is the reply. It is read and dropped.
+			if attrs++; attrs > maxAttributes {
+				return nil, fmt.Errorf("%w: more than %d attributes before a value", ErrProtocol, maxAttributes)
+			}
+			a := d.a
+			d.a = nil // dropped: no chunk is used up for it
+			_, err := d.mapReply(body, depth)
+			d.a = a
+			if err != nil {
+				return nil, err
+			}
+		case '>':
+			// A push: out-of-band data, not part of the reply that
+			// follows.
+			if err := d.push(body, depth); err != nil {
+				return nil, err
+			}
+			if depth == 0 {
+				d.n = 0 // the push was a frame of its own
+			}
+		case '_':
+			return nil, nil
+		case '#':
+			switch string(body) {
+			case "t":
+				return true, nil
+			case "f":
+				return false, nil
+			}
+			return nil, fmt.Errorf("%w: bad boolean %q", ErrProtocol, body)
+		case ',':
+			return parseDouble(body)
+		case '(':
+			if len(body) > maxNumberLine {
+				return nil, fmt.Errorf("%w: big number of %d digits", ErrProtocol, len(body))
+			}
+			n, ok := new(big.Int).SetString(string(body), 10)
+			if !ok {
+				return nil, fmt.Errorf("%w: bad big number %q", ErrProtocol, body)
+			}
+			return n, nil
+		default:
+			return nil, fmt.Errorf("%w: unknown reply type %q", ErrProtocol, line[0])
 		}
-		return nil, &Error{Msg: msg.(string)}
-	case '*', '~':
-		return d.array(body, depth)
-	case '%':
-		return d.mapReply(body, depth)
-	case '|':
-		// An attribute: data about the value that follows, which is the
-		// reply.
-		if _, err := d.plain().mapReply(body, depth); err != nil {
-			return nil, err
-		}
-		return d.reply(depth)
-	case '>':
-		// A push: out-of-band data, not part of the reply that follows.
-		if err := d.push(body, depth); err != nil {
-			return nil, err
-		}
-		return d.reply(depth)
-	case '_':
-		return nil, nil
-	case '#':
-		switch string(body) {
-		case "t":
-			return true, nil
-		case "f":
-			return false, nil
-		}
-		return nil, fmt.Errorf("%w: bad boolean %q", ErrProtocol, body)
-	case ',':
-		return parseDouble(body)
-	case '(':
-		n, ok := new(big.Int).SetString(string(body), 10)
-		if !ok {
-			return nil, fmt.Errorf("%w: bad big number %q", ErrProtocol, body)
-		}
-		return n, nil
 	}
-	return nil, fmt.Errorf("%w: unknown reply type %q", ErrProtocol, line[0])
-}
-
-// plain returns a decoder of the same stream that allocates each value on
-// its own, for values handed on or dropped (pushes, attributes), which
-// should not keep chunks alive or use them up.
-func (d *Decoder) plain() *Decoder {
-	if d.a == nil {
-		return d
-	}
-	return &Decoder{br: d.br, OnPush: d.OnPush}
 }
 
 // push reads the elements of a push frame whose header body is body and
-// hands them to OnPush.
+// hands them to OnPush. They are allocated on their own, not in chunks:
+// OnPush may keep them.
 func (d *Decoder) push(body []byte, depth int) error {
-	v, err := d.plain().array(body, depth)
+	a := d.a
+	d.a = nil
+	v, err := d.array(body, depth)
+	d.a = a
 	if err != nil {
 		return err
 	}
@@ -195,13 +221,37 @@ func (d *Decoder) push(body []byte, depth int) error {
 
 // readLine returns the next line without its CRLF. The slice is only valid
 // until the next read.
-func readLine(br radixresp.BufferedReader) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
+func (d *Decoder) readLine() ([]byte, error) {
+	line, err := d.br.ReadSlice('\n')
+	if err != nil {
+		if line, err = d.longLine(line, err); err != nil {
+			return nil, err
+		}
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return nil, fmt.Errorf("%w: malformed line %q", ErrProtocol, line)
+	}
+	if err := d.count(len(line)); err != nil {
+		return nil, err
+	}
+	return line[:len(line)-2], nil
+}
+
+// longLine gathers a line longer than the read buffer, of which ReadSlice
+// gave line and err, up to its bound: MaxBulkLen for a simple string or an
+// error, maxNumberLine for the others.
+func (d *Decoder) longLine(line []byte, err error) ([]byte, error) {
 	if errors.Is(err, bufio.ErrBufferFull) {
-		// A simple string longer than the read buffer: gather it.
+		limit := int64(maxNumberLine)
+		if len(line) > 0 && (line[0] == '+' || line[0] == '-') {
+			limit = d.lim.MaxBulkLen
+		}
 		long := append([]byte(nil), line...)
 		for errors.Is(err, bufio.ErrBufferFull) {
-			line, err = br.ReadSlice('\n')
+			if int64(len(long)) > limit+3 {
+				return nil, fmt.Errorf("%w: %q line longer than %d bytes", ErrProtocol, long[:1], limit)
+			}
+			line, err = d.br.ReadSlice('\n')
 			long = append(long, line...)
 		}
 		line = long
@@ -212,33 +262,52 @@ func readLine(br radixresp.BufferedReader) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("resp: reading reply: %w", err)
 	}
-	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return nil, fmt.Errorf("%w: malformed line %q", ErrProtocol, line)
+	return line, nil
+}
+
+// count adds n bytes read to the frame's and checks MaxReplyBytes.
+func (d *Decoder) count(n int) error {
+	d.n += int64(n)
+	if d.lim.MaxReplyBytes > 0 && d.n > d.lim.MaxReplyBytes {
+		return fmt.Errorf("%w: reply longer than %d bytes (MaxReplyBytes)", ErrProtocol, d.lim.MaxReplyBytes)
 	}
-	return line[:len(line)-2], nil
+	return nil
 }
 
 func (d *Decoder) bulk(kind byte, body []byte) (any, error) {
 	a := d.a
-	n, err := parseLen(body, maxBulkLen)
-	if err != nil || n < 0 {
+	n64, err := parseInt(body)
+	switch {
+	case err != nil:
+		return nil, err
+	case n64 == -1:
+		return nil, nil
+	case n64 < -1:
+		return nil, fmt.Errorf("%w: length %d out of range", ErrProtocol, n64)
+	case n64 > d.lim.MaxBulkLen || n64 > math.MaxInt-2:
+		return nil, d.tooLong(n64)
+	}
+	n := int(n64)
+	if err := d.count(n + 2); err != nil {
 		return nil, err
 	}
 	var buf []byte
-	if a != nil && n+2 <= maxArenaString && kind == '$' {
+	switch {
+	case a != nil && n+2 <= maxArenaString && kind == '$':
 		if len(a.bytes) < n+2 {
 			a.bytes = make([]byte, byteChunk)
 		}
 		buf = a.bytes[: n+2 : n+2]
 		a.bytes = a.bytes[n+2:]
-	} else {
+		err = d.readFull(buf)
+	case n+2 <= bulkStep:
 		buf = make([]byte, n+2)
+		err = d.readFull(buf)
+	default:
+		buf, err = d.readLarge(n + 2)
 	}
-	if _, err := io.ReadFull(d.br, buf); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("resp: reading bulk string: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	if buf[n] != '\r' || buf[n+1] != '\n' {
 		return nil, fmt.Errorf("%w: bulk string of %d bytes not followed by CRLF", ErrProtocol, n)
@@ -258,9 +327,47 @@ func (d *Decoder) bulk(kind byte, body []byte) (any, error) {
 	return a.boxString(unsafe.String(&buf[0], len(buf))), nil
 }
 
+// tooLong is the error of a string of n bytes beyond MaxBulkLen.
+func (d *Decoder) tooLong(n int64) error {
+	return fmt.Errorf("%w: string of %d bytes, longer than %d (MaxBulkLen)", ErrProtocol, n, d.lim.MaxBulkLen)
+}
+
+// readFull fills buf from the stream.
+func (d *Decoder) readFull(buf []byte) error {
+	if _, err := io.ReadFull(d.br, buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("resp: reading bulk string: %w", err)
+	}
+	return nil
+}
+
+// readLarge reads the n bytes of a bulk string larger than bulkStep into a
+// buffer that grows as they come, so that a length the server declares but
+// does not send reserves little memory.
+func (d *Decoder) readLarge(n int) ([]byte, error) {
+	buf := make([]byte, 0, bulkStep)
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*cap(buf), n))
+			copy(grown, buf)
+			buf = grown
+		}
+		if err := d.readFull(buf[len(buf):cap(buf)]); err != nil {
+			return nil, err
+		}
+		buf = buf[:cap(buf)]
+	}
+	return buf, nil
+}
+
 func (d *Decoder) array(body []byte, depth int) (any, error) {
-	n, err := parseLen(body, math.MaxInt32)
+	n, err := parseLen(body, maxAggregateLen)
 	if err != nil || n < 0 {
+		return nil, err
+	}
+	if err := d.aggregate(n, depth); err != nil {
 		return nil, err
 	}
 	arr := make([]any, 0, min(n, maxPrealloc))
@@ -272,6 +379,18 @@ func (d *Decoder) array(body []byte, depth int) (any, error) {
 		arr = append(arr, v)
 	}
 	return arr, nil
+}
+
+// aggregate checks an aggregate of n elements at depth against the limits.
+func (d *Decoder) aggregate(n, depth int) error {
+	if depth >= d.lim.MaxReplyDepth {
+		return fmt.Errorf("%w: aggregates nested deeper than %d (MaxReplyDepth)", ErrProtocol, d.lim.MaxReplyDepth)
+	}
+	if d.lim.MaxReplyBytes > 0 && int64(n)*3 > d.lim.MaxReplyBytes-d.n {
+		// Each element takes 3 bytes at least ("_\r\n").
+		return fmt.Errorf("%w: %d elements cannot fit in a reply of %d bytes (MaxReplyBytes)", ErrProtocol, n, d.lim.MaxReplyBytes)
+	}
+	return nil
 }
 
 // element reads a reply inside an aggregate, where an error reply is a
@@ -286,17 +405,26 @@ func (d *Decoder) element(depth int) (any, error) {
 
 // mapReply reads a map. A key that is not a string is the text fmt.Sprint
 // gives for its value ("1" for the integer 1); of two equal keys, the
-// later wins.
+// later wins. A key that is an aggregate is a protocol error: the text of
+// a map key holding map keys holds theirs, and so on, so that those texts
+// grow with the square of the nesting (3 MB for 4 KB sent at depth 500).
 func (d *Decoder) mapReply(body []byte, depth int) (any, error) {
-	n, err := parseLen(body, math.MaxInt32)
+	n, err := parseLen(body, maxAggregateLen/2)
 	if err != nil || n < 0 {
 		return nil, err
 	}
-	m := make(map[string]any, min(n, maxPrealloc))
+	if err := d.aggregate(2*n, depth); err != nil {
+		return nil, err
+	}
+	m := make(map[string]any, min(n, maxPrealloc/4))
 	for range n {
 		k, err := d.element(depth + 1)
 		if err != nil {
 			return nil, err
+		}
+		switch k.(type) {
+		case []any, map[string]any:
+			return nil, fmt.Errorf("%w: a map key that is an aggregate", ErrProtocol)
 		}
 		v, err := d.element(depth + 1)
 		if err != nil {

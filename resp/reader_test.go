@@ -223,7 +223,12 @@ func TestErrorRedirects(t *testing.T) {
 	assert.Equal(t, 12, slot)
 	assert.Equal(t, "[::1]:7000", addr)
 
-	for _, msg := range []string{"MOVED", "MOVED x 1:2", "MOVED 1", "ASK 1 a", "ERR MOVED 1 a:1"} {
+	slot, addr, ok = (&Error{Msg: "MOVED 16383 host:1 more"}).IsMoved()
+	assert.True(t, ok)
+	assert.Equal(t, 16383, slot)
+	assert.Equal(t, "host:1", addr, "words after the address are no part of it")
+
+	for _, msg := range []string{"MOVED", "MOVED x 1:2", "MOVED 1", "ASK 1 a", "ERR MOVED 1 a:1", "MOVED 16384 a:1", "MOVED -1 a:1", "MOVED 1 "} {
 		_, _, moved := (&Error{Msg: msg}).IsMoved()
 		assert.False(t, moved && msg != "ASK 1 a", msg)
 	}

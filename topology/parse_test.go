@@ -436,7 +436,7 @@ func TestParseSlots(t *testing.T) {
 	}
 }
 
-// FuzzParse feeds any RESP reply to both parsers: they return a consistent
+// FuzzParse feeds any RESP reply to the parsers: they return a consistent
 // SlotMap or ErrMalformedReply, and never panic.
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"shards-7.0.resp", "shards-7.0-resp3.resp", "slots-7.0.resp", "slots-7.0-resp3.resp"} {
@@ -451,7 +451,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, parse := range []parseFunc{ParseShards, ParseSlots} {
+		for _, parse := range []parseFunc{ParseShards, ParseShardsTLS, ParseSlots} {
 			m, err := parse(reply, seedHost)
 			if err != nil {
 				require.ErrorIs(t, err, ErrMalformedReply)

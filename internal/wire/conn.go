@@ -34,23 +34,31 @@ type Conn struct {
 	broken bool
 }
 
-// Dial opens a Conn to addr; onPush, when not nil, is told of the push
-// frames it skips.
-func Dial(ctx context.Context, dial DialFunc, addr string, onPush PushFunc) (*Conn, error) {
+// Options are what a Conn does with what it reads. The zero value skips
+// push frames and decodes with the default resp.Limits.
+type Options struct {
+	// OnPush, when not nil, is told of the push frames the Conn skips.
+	OnPush PushFunc
+	// Limits bound the replies the Conn accepts; a reply beyond them
+	// fails the exchange with resp.ErrProtocol.
+	Limits resp.Limits
+}
+
+// Dial opens a Conn to addr.
+func Dial(ctx context.Context, dial DialFunc, addr string, opts Options) (*Conn, error) {
 	nc, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
-	return NewConn(nc, addr, onPush), nil
+	return NewConn(nc, addr, opts), nil
 }
 
-// NewConn wraps an open network connection to the node at addr; onPush,
-// when not nil, is told of the push frames it skips.
-func NewConn(nc net.Conn, addr string, onPush PushFunc) *Conn {
+// NewConn wraps an open network connection to the node at addr.
+func NewConn(nc net.Conn, addr string, opts Options) *Conn {
 	r := &silenceReader{nc: nc}
 	c := &Conn{addr: addr, nc: nc, r: r, br: bufio.NewReaderSize(r, 16<<10)}
-	c.d = resp.NewPlainDecoder(c.br)
-	if onPush != nil {
+	c.d = resp.NewPlainDecoder(c.br).SetLimits(opts.Limits)
+	if onPush := opts.OnPush; onPush != nil {
 		c.d.OnPush = func(push []any) { onPush(addr, push) }
 	}
 	return c

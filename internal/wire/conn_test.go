@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestExchange(t *testing.T) {
 		}
 		return "$2\r\nok\r\n"
 	})
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), Options{})
 	require.NoError(t, err)
 	defer c.Close()
 	replies := make([]resp.Reply, 3)
@@ -94,11 +95,11 @@ func TestExchangeSkipsPushes(t *testing.T) {
 	})
 	var mu sync.Mutex
 	var pushes []string
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), func(addr string, push []any) {
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), Options{OnPush: func(addr string, push []any) {
 		mu.Lock()
 		defer mu.Unlock()
 		pushes = append(pushes, fmt.Sprint(addr == f.ln.Addr().String(), push))
-	})
+	}})
 	require.NoError(t, err)
 	defer c.Close()
 	replies := make([]resp.Reply, 3)
@@ -113,7 +114,7 @@ func TestExchangeSkipsPushes(t *testing.T) {
 
 func TestExchangeCanceledBeforeAnyReply(t *testing.T) {
 	f := startFake(t, func([]any) string { return "" }) // a blocked command
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), Options{})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -133,7 +134,7 @@ func TestExchangeCanceledBeforeAnyReply(t *testing.T) {
 
 func TestExchangeCanceledWithReplyHalfIn(t *testing.T) {
 	f := startFake(t, func([]any) string { return "$10\r\nhal" }) // never finishes
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), Options{})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
@@ -144,7 +145,7 @@ func TestExchangeCanceledWithReplyHalfIn(t *testing.T) {
 
 func TestExchangeSilenceBound(t *testing.T) {
 	f := startFake(t, func([]any) string { return "" })
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), Options{})
 	require.NoError(t, err)
 	start := time.Now()
 	_, err = c.Exchange(t.Context(), [][]string{{"GET", "k"}}, make([]resp.Reply, 1), 50*time.Millisecond)
@@ -154,7 +155,7 @@ func TestExchangeSilenceBound(t *testing.T) {
 
 func TestAliveSeesPeerClose(t *testing.T) {
 	f := startFake(t, func([]any) string { return "+OK\r\n" })
-	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), nil)
+	c, err := Dial(t.Context(), dialTCP, f.ln.Addr().String(), Options{})
 	require.NoError(t, err)
 	defer c.Close()
 	assert.True(t, c.Alive())
@@ -164,7 +165,7 @@ func TestAliveSeesPeerClose(t *testing.T) {
 
 func TestPoolBoundAndClose(t *testing.T) {
 	f := startFake(t, func([]any) string { return "+OK\r\n" })
-	p := NewPool(f.ln.Addr().String(), dialTCP, 2, nil)
+	p := NewPool(f.ln.Addr().String(), dialTCP, 2, Options{})
 	a, err := p.Get(t.Context())
 	require.NoError(t, err)
 	b, err := p.Get(t.Context())
@@ -185,4 +186,68 @@ func TestPoolBoundAndClose(t *testing.T) {
 	p.Put(again)
 	_, err = p.Get(t.Context())
 	assert.ErrorIs(t, err, ErrPoolClosed)
+}
+
+// TestExchangeProtocolError has the node answer garbage after a good
+// reply: the good one is delivered, the exchange fails with
+// resp.ErrProtocol and ErrUnknownOutcome, the connection is closed, and
+// the pool dials a new one for the next exchange.
+func TestExchangeProtocolError(t *testing.T) {
+	tests := []struct {
+		name    string
+		garbage string
+		opts    Options
+	}{
+		{name: "unknown type byte", garbage: "?x\r\n"},
+		{name: "bad length", garbage: "*-5\r\n"},
+		{name: "bad integer", garbage: ":1.5\r\n"},
+		{name: "nesting beyond the limit", garbage: strings.Repeat("*1\r\n", resp.DefaultMaxReplyDepth+1)},
+		{name: "attribute chain", garbage: strings.Repeat("|1\r\n+k\r\n+v\r\n", 10_000) + ":1\r\n"},
+		{name: "bulk beyond Options.Limits", garbage: "$5\r\nhello\r\n", opts: Options{Limits: resp.Limits{MaxBulkLen: 4}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := startFake(t, func(cmd []any) string {
+				if cmd[0] == "GARBAGE" {
+					return tt.garbage
+				}
+				return "+OK\r\n"
+			})
+			p := NewPool(f.ln.Addr().String(), dialTCP, 1, tt.opts)
+			defer p.Close()
+			c, err := p.Get(t.Context())
+			require.NoError(t, err)
+			replies := make([]resp.Reply, 3)
+			n, err := c.Exchange(t.Context(), [][]string{{"A"}, {"GARBAGE"}, {"C"}}, replies, time.Second)
+			assert.Equal(t, 1, n)
+			assert.Equal(t, resp.Reply{Value: "OK"}, replies[0])
+			assert.ErrorIs(t, err, resp.ErrProtocol)
+			assert.ErrorIs(t, err, ErrUnknownOutcome)
+			assert.True(t, c.Broken())
+			p.Put(c)
+
+			again, err := p.Get(t.Context())
+			require.NoError(t, err)
+			assert.NotSame(t, c, again)
+			n, err = again.Exchange(t.Context(), [][]string{{"A"}}, replies, time.Second)
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+			assert.Equal(t, resp.Reply{Value: "OK"}, replies[0])
+			p.Put(again)
+			assert.Len(t, f.conns, 2, "a new connection")
+		})
+	}
+}
+
+// TestHandshakeProtocolError has the node answer the handshake with
+// garbage: the setup fails with resp.ErrProtocol, without a panic.
+func TestHandshakeProtocolError(t *testing.T) {
+	for _, garbage := range []string{"?x\r\n", "%-3\r\n", strings.Repeat("*1\r\n", 100_000), strings.Repeat("|1\r\n+k\r\n+v\r\n", 100_000)} {
+		f := startFake(t, func([]any) string { return garbage })
+		nc, err := dialTCP(t.Context(), f.ln.Addr().String())
+		require.NoError(t, err)
+		err = Handshake{Protocol: 3, ClientName: "x"}.Run(t.Context(), nc, f.ln.Addr().String())
+		nc.Close()
+		assert.ErrorIs(t, err, resp.ErrProtocol, "%.20q", garbage)
+	}
 }

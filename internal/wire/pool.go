@@ -13,9 +13,9 @@ var ErrPoolClosed = errors.New("redactor: connection pool closed")
 // Pool keeps up to a bound of Conns to one node. Get waits, inside its
 // context, while every connection is in use, so the bound is never passed.
 type Pool struct {
-	addr   string
-	dial   DialFunc
-	onPush PushFunc
+	addr string
+	dial DialFunc
+	opts Options
 	// slots holds a token per connection in use.
 	slots chan struct{}
 
@@ -26,10 +26,10 @@ type Pool struct {
 	done   chan struct{}
 }
 
-// NewPool returns a pool of up to size connections to addr; onPush, when
-// not nil, is told of the push frames they skip.
-func NewPool(addr string, dial DialFunc, size int, onPush PushFunc) *Pool {
-	return &Pool{addr: addr, dial: dial, onPush: onPush, slots: make(chan struct{}, max(size, 1)),
+// NewPool returns a pool of up to size connections to addr, each made
+// with opts.
+func NewPool(addr string, dial DialFunc, size int, opts Options) *Pool {
+	return &Pool{addr: addr, dial: dial, opts: opts, slots: make(chan struct{}, max(size, 1)),
 		inUse: map[*Conn]struct{}{}, done: make(chan struct{})}
 }
 
@@ -56,7 +56,7 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 	}
 	p.mu.Unlock()
 
-	c, err := Dial(ctx, p.dial, p.addr, p.onPush)
+	c, err := Dial(ctx, p.dial, p.addr, p.opts)
 	if err != nil {
 		<-p.slots
 		return nil, fmt.Errorf("%w: %s: %w", ErrNotSent, p.addr, err)
