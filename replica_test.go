@@ -108,9 +108,36 @@ func TestReplicaReads(t *testing.T) {
 		rs := statsByRole(t, lc)
 		total := rs.masterReads + rs.replicaReads
 		t.Logf("reads on masters %d, on replicas %d", rs.masterReads, rs.replicaReads)
-		for addr, reads := range rs.readsByNode {
-			assert.GreaterOrEqual(t, 27*reads, total, "node %s ran %d of %d reads: less than a third of an even share", addr, reads, total)
+		// Per shard, the reads spread: at least two of its three nodes
+		// serve them and none takes more than two thirds. (Not an even
+		// share each: on a loaded host one node can measure slower for a
+		// while, and then rightly gets fewer.)
+		shards := map[string][]string{} // master's ID -> its nodes
+		for _, node := range lc.Nodes() {
+			if node.Killed {
+				continue
+			}
+			id := node.MasterID
+			if node.Master {
+				id = masterID(t, lc, node.Addr)
+			}
+			shards[id] = append(shards[id], node.Addr)
 		}
+		for _, nodes := range shards {
+			var sum int64
+			serving := 0
+			for _, addr := range nodes {
+				sum += rs.readsByNode[addr]
+				if rs.readsByNode[addr] > 0 {
+					serving++
+				}
+			}
+			assert.GreaterOrEqual(t, serving, 2, "reads spread over the shard %v", nodes)
+			for _, addr := range nodes {
+				assert.LessOrEqual(t, 3*rs.readsByNode[addr], 2*sum, "node %s ran %d of its shard's %d reads", addr, rs.readsByNode[addr], sum)
+			}
+		}
+		assert.Positive(t, total)
 	})
 
 	t.Run("SlotMoved", func(t *testing.T) {
