@@ -1,11 +1,17 @@
 # Quick start: `make demo` runs the quickstart example against a local
 # 3-master cluster it starts itself; `make test` runs the whole test suite
 # against real redis-server processes. Both install what they need first.
+# `make soak` (not part of test or CI) runs the soak test for SOAK_DURATION
+# (default 10m; SOAK_DURATION=1m for a smoke run), SOAK_FLAGS=-race to add
+# the race detector.
 
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps
+SOAK_DURATION ?= 10m
+SOAK_FLAGS ?=
+
+.PHONY: demo test soak deps
 
 demo: deps
 	$(GO) run ./examples/quickstart
@@ -14,6 +20,10 @@ test: deps
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+soak: deps
+	$(GO) vet -tags soak ./internal/soak
+	$(GO) test -tags soak $(SOAK_FLAGS) -run '^TestSoak$$' -count=1 -v -timeout 0 ./internal/soak -soak.duration=$(SOAK_DURATION)
 
 # deps installs redis-server (the tests and the demo start real clusters) and
 # a C compiler (go test -race needs cgo) when they are missing.

@@ -1,0 +1,152 @@
+//go:build soak
+
+package soak
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redactor-go/redactor/internal/localcluster"
+	"github.com/redactor-go/redactor/internal/proxy"
+)
+
+// env is the soak's cluster: every node behind a proxy that its announced
+// port points to, so that clients and replicas reach it through the proxy.
+type env struct {
+	lc *localcluster.Cluster
+
+	mu      sync.Mutex
+	proxies map[int]*proxy.Proxy // by the node's own port
+	err     error                // the first proxy that could not start
+}
+
+// startEnv starts the cluster and its proxies, stopped when t ends.
+func startEnv(t *testing.T) *env {
+	e := &env{proxies: map[int]*proxy.Proxy{}}
+	t.Cleanup(e.closeProxies)
+	lc := localcluster.StartT(t, localcluster.Config{
+		Masters:      3,
+		Replicas:     1,
+		AnnouncePort: e.announce,
+	})
+	if e.err != nil {
+		t.Fatal(e.err)
+	}
+	e.lc = lc
+	return e
+}
+
+// announce starts the proxy of the node at port and returns its port.
+func (e *env) announce(port int) int {
+	p, err := proxy.Start(proxy.Config{Target: "127.0.0.1:" + strconv.Itoa(port)})
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.err = fmt.Errorf("proxy for port %d: %w", port, err)
+		return port
+	}
+	e.proxies[port] = p
+	return p.Port()
+}
+
+func (e *env) closeProxies() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, p := range e.proxies {
+		_ = p.Close()
+	}
+}
+
+// seeds returns the proxies' addresses of the masters, for the client.
+func (e *env) seeds() []string {
+	var seeds []string
+	for _, n := range e.lc.Nodes() {
+		if n.Master && !n.Killed {
+			seeds = append(seeds, "127.0.0.1:"+strconv.Itoa(n.AnnouncePort))
+		}
+	}
+	return seeds
+}
+
+// proxyOf returns the proxy in front of the node.
+func (e *env) proxyOf(n localcluster.Node) *proxy.Proxy {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.proxies[n.Port]
+}
+
+// nodes returns the live nodes, masters or replicas.
+func (e *env) nodes(masters bool) []localcluster.Node {
+	var out []localcluster.Node
+	for _, n := range e.lc.Nodes() {
+		if !n.Killed && n.Master == masters {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// replicasOf returns the live replicas of the master.
+func (e *env) replicasOf(master localcluster.Node) []localcluster.Node {
+	var out []localcluster.Node
+	for _, n := range e.lc.Nodes() {
+		if !n.Killed && !n.Master && n.MasterID == master.ID {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// waitLinks waits until the live replicas of master have their
+// replication link up.
+func (e *env) waitLinks(ctx context.Context, master localcluster.Node) error {
+	for {
+		up := true
+		for _, r := range e.replicasOf(master) {
+			var s string
+			if err := e.lc.Do(ctx, r.Addr, &s, "INFO", "replication"); err != nil || !strings.Contains(s, "master_link_status:up") {
+				up = false
+			}
+		}
+		if up {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("replicas of %s: link not up: %w", master.Addr, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// heal ends every fault and restarts every killed node, then waits until
+// the cluster is healthy and every replica's link is up.
+func (e *env) heal(ctx context.Context) error {
+	e.mu.Lock()
+	for _, p := range e.proxies {
+		p.Blackhole(false)
+		p.Refuse(false)
+	}
+	e.mu.Unlock()
+	for _, n := range e.lc.Nodes() {
+		if n.Killed {
+			if err := e.lc.Restart(ctx, n.Addr); err != nil {
+				return err
+			}
+		}
+	}
+	if err := e.lc.WaitHealthy(ctx); err != nil {
+		return err
+	}
+	for _, m := range e.nodes(true) {
+		if err := e.waitLinks(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
