@@ -172,3 +172,21 @@ func role(n localcluster.Node) string {
 	}
 	return "replica"
 }
+
+// rotate fails every master over to a replica of its, once, so that every
+// node has served as a master: the client then holds a connection to each
+// (it keeps those of a master demoted to a replica).
+func (ch *chaos) rotate(ctx context.Context) error {
+	for _, m := range ch.e.nodes(true) {
+		rs := ch.e.replicasOf(m)
+		if len(rs) == 0 {
+			continue
+		}
+		if err := ch.e.lc.Failover(ctx, rs[0].Addr); err != nil {
+			return fmt.Errorf("rotate: %w", err)
+		}
+		ch.logf("warm-up: CLUSTER FAILOVER of %s to %s", m.Addr, rs[0].Addr)
+		time.Sleep(time.Second) // the load uses the new master
+	}
+	return nil
+}

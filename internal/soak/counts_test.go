@@ -4,6 +4,9 @@ package soak
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"runtime"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,6 +18,8 @@ import (
 	"github.com/redactor-go/redactor"
 	"github.com/redactor-go/redactor/topology"
 )
+
+var dumpOnce sync.Once
 
 // crashWindow is W: a write acknowledged by a master at most W before it was
 // killed may be lost with it (see internal/consistency).
@@ -49,6 +54,15 @@ func (c *counts) op(n int) {
 func (c *counts) failed(what string, err error) {
 	if c.logf != nil && errors.Is(err, context.DeadlineExceeded) {
 		c.logf("%s: %s: %v", c.name, what, err)
+		dumpOnce.Do(func() {
+			// What every goroutine waits for, to find out why.
+			buf := make([]byte, 1<<24)
+			buf = buf[:runtime.Stack(buf, true)]
+			f := filepath.Join(os.TempDir(), fmt.Sprintf("soak-stacks-%d.txt", time.Now().UnixNano()))
+			if err := os.WriteFile(f, buf, 0o644); err == nil {
+				c.logf("goroutines at the first deadline hit: %s", f)
+			}
+		})
 	}
 	c.mu.Lock()
 	c.errs[what+": "+errKind(err)]++

@@ -150,3 +150,32 @@ func (e *env) heal(ctx context.Context) error {
 	}
 	return nil
 }
+
+// describe lists, for each live node, its role, its proxy's open links and
+// the connections the node has (CLIENT LIST), to tell who holds which.
+func (e *env) describe(ctx context.Context) string {
+	var b strings.Builder
+	for _, n := range e.lc.Nodes() {
+		if n.Killed {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s %s: proxy links %d\n", role(n), n.Addr, e.proxyOf(n).Stats().Open)
+		var list string
+		if err := e.lc.Do(ctx, n.Addr, &list, "CLIENT", "LIST"); err != nil {
+			fmt.Fprintf(&b, "    CLIENT LIST: %v\n", err)
+			continue
+		}
+		for line := range strings.Lines(list) {
+			var keep []string
+			for _, f := range strings.Fields(line) {
+				k, _, _ := strings.Cut(f, "=")
+				switch k {
+				case "addr", "age", "idle", "flags", "cmd", "name":
+					keep = append(keep, f)
+				}
+			}
+			fmt.Fprintf(&b, "    %s\n", strings.Join(keep, " "))
+		}
+	}
+	return b.String()
+}

@@ -22,7 +22,7 @@ import (
 
 var (
 	duration = flag.Duration("soak.duration", 10*time.Minute, "how long the load runs under faults")
-	warmup   = flag.Duration("soak.warmup", 5*time.Second, "how long the load runs without faults before the level of goroutines and heap is taken")
+	warmup   = flag.Duration("soak.warmup", 10*time.Second, "how long the load runs before the level of goroutines and heap is taken, while every master fails over to its replica once")
 	seed     = flag.Uint64("soak.seed", 0, "the seed of the faults and the load; 0: from the clock")
 )
 
@@ -43,14 +43,18 @@ func TestSoak(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 
-	t.Log("warm-up, no faults")
+	t.Logf("level with the client just connected: %s", level(ctx, nil))
+	// The client keeps its connections to a master demoted to a replica:
+	// the level is taken once every node has served as a master.
+	t.Log("warm-up: the load, while every master fails over to its replica once")
 	warm := runLoads(ctx, t, c, e, *warmup, nil, s)
 	for _, l := range warm {
 		t.Log(l)
 	}
 	before := level(ctx, nil)
-	t.Logf("level before: %s", before)
+	t.Logf("level before (every node has served as a master): %s", before)
 	stacksBefore := goroutines()
+	t.Logf("connections before:\n%s", e.describe(ctx))
 
 	begin := time.Now()
 	rng := rand.New(rand.NewPCG(s, 1))
@@ -61,6 +65,7 @@ func TestSoak(t *testing.T) {
 	t.Logf("level after:  %s", after)
 	if after.goroutines != before.goroutines {
 		t.Logf("goroutines that differ, by function:\n%s", diffGoroutines(stacksBefore, goroutines()))
+		t.Logf("connections after:\n%s", e.describe(ctx))
 	}
 
 	var wrong, lost, crashLost, ops int64
@@ -89,7 +94,7 @@ func TestSoak(t *testing.T) {
 }
 
 // runLoads runs every load for d on c, with the faults of chaos when rng is
-// set, and returns their counts once they have stopped and their final
+// set (else a rotation of the masters: chaos.rotate), and returns their counts once they have stopped and their final
 // checks are done.
 func runLoads(ctx context.Context, t *testing.T, c *redactor.Client, e *env, d time.Duration, rng *rand.Rand, seed uint64) []*counts {
 	crashes := &crashLog{}
@@ -128,6 +133,8 @@ func runLoads(ctx context.Context, t *testing.T, c *redactor.Client, e *env, d t
 	ch := &chaos{e: e, crashes: crashes, checker: checker, logf: t.Logf, rng: rng, done: map[string]int{}}
 	if rng != nil {
 		chaosWG.Go(func() { chaosErr = ch.run(ctx, stop) })
+	} else {
+		chaosWG.Go(func() { chaosErr = ch.rotate(ctx) })
 	}
 	progress := time.NewTicker(30 * time.Second)
 	deadline := time.After(d)
