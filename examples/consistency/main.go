@@ -13,9 +13,12 @@
 //   - unexpected: increments the server has beyond those acknowledged and
 //     those of unknown outcome;
 //   - crash-lost: lost increments that Redis itself dropped when a master
-//     was killed: of keys whose slot belonged to a master killed (kill -9)
-//     while it had acknowledged them, in pipelines started at most
-//     -crash-window before the kill. Its replica, promoted, never got them.
+//     was killed. Precisely: a lost increment of a key whose slot was
+//     served by a master killed (kill -9) between at and done, acknowledged
+//     by a pipeline that started no earlier than -crash-window (W, 1 s)
+//     before at and no later than done. The master acknowledged it before
+//     its replica had it, and the replica promoted never got it. Every
+//     other lost increment counts as lost.
 //
 // With no flags it starts a local cluster of 3 masters with a replica each
 // (redis-server must be installed) and, while the load runs, moves 2,000

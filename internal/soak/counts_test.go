@@ -4,12 +4,12 @@ package soak
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"runtime"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
