@@ -58,7 +58,7 @@ func (ch *chaos) run(ctx context.Context, stop <-chan struct{}) error {
 				continue
 			}
 			begin := time.Now()
-			what, err := f.run(ch, ctx)
+			what, err := ch.apply(ctx, f.run)
 			if err != nil {
 				return fmt.Errorf("chaos %s: %w", f.name, err)
 			}
@@ -67,6 +67,20 @@ func (ch *chaos) run(ctx context.Context, stop <-chan struct{}) error {
 			break
 		}
 	}
+}
+
+// faultTimeout bounds a fault, from a healthy cluster to a healthy cluster.
+const faultTimeout = 2 * time.Minute
+
+// apply applies a fault to a healthy cluster whose roles the harness knows
+// (a failover may have happened since the last look), within faultTimeout.
+func (ch *chaos) apply(ctx context.Context, fault func(*chaos, context.Context) (string, error)) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, faultTimeout)
+	defer cancel()
+	if err := ch.e.lc.WaitHealthy(ctx); err != nil {
+		return "", err
+	}
+	return fault(ch, ctx)
 }
 
 // pick returns a random element of s.

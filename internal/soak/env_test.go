@@ -103,22 +103,29 @@ func (e *env) replicasOf(master localcluster.Node) []localcluster.Node {
 }
 
 // waitLinks waits until the live replicas of master have their
-// replication link up.
+// replication link up to it.
 func (e *env) waitLinks(ctx context.Context, master localcluster.Node) error {
+	want := "master_port:" + strconv.Itoa(master.AnnouncePort)
 	for {
-		up := true
+		var errs []string
 		for _, r := range e.replicasOf(master) {
 			var s string
-			if err := e.lc.Do(ctx, r.Addr, &s, "INFO", "replication"); err != nil || !strings.Contains(s, "master_link_status:up") {
-				up = false
+			err := e.lc.Do(ctx, r.Addr, &s, "INFO", "replication")
+			switch {
+			case err != nil:
+				errs = append(errs, err.Error())
+			case !strings.Contains(s, "role:slave") || !strings.Contains(s, want):
+				return fmt.Errorf("%s is no replica of %s any more", r.Addr, master.Addr)
+			case !strings.Contains(s, "master_link_status:up"):
+				errs = append(errs, r.Addr+": link down")
 			}
 		}
-		if up {
+		if len(errs) == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("replicas of %s: link not up: %w", master.Addr, ctx.Err())
+			return fmt.Errorf("replicas of %s: %s: %w", master.Addr, strings.Join(errs, "; "), ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
