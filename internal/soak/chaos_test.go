@@ -130,10 +130,23 @@ func (ch *chaos) move(ctx context.Context) (string, error) {
 	}
 	n := min(100+ch.rng.IntN(1901), len(owned)/2)
 	start := ch.rng.IntN(len(owned) - n + 1)
-	if err := ch.e.lc.MoveSlots(ctx, owned[start:start+n], from.Addr, to.Addr); err != nil {
-		return "", err
+	// A node may refuse for a moment (a MIGRATE target that just became a
+	// master answers CLUSTERDOWN): move again, which resumes where it
+	// stopped, until the fault's time is up.
+	tries := 1
+	for {
+		err := ch.e.lc.MoveSlots(ctx, owned[start:start+n], from.Addr, to.Addr)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return "", err
+		}
+		ch.logf("chaos: move failed, moving again: %v", err)
+		tries++
+		time.Sleep(500 * time.Millisecond)
 	}
-	return fmt.Sprintf("moved %d slots from %s to %s", n, from.Addr, to.Addr), nil
+	return fmt.Sprintf("moved %d slots from %s to %s (tries: %d)", n, from.Addr, to.Addr, tries), nil
 }
 
 // failover fails a master over to its replica with CLUSTER FAILOVER.

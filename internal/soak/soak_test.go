@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/redactor-go/redactor"
 	"github.com/redactor-go/redactor/internal/consistency"
+	"github.com/redactor-go/redactor/topology"
 )
 
 var (
@@ -42,6 +44,17 @@ func TestSoak(t *testing.T) {
 	c, err := redactor.New(ctx, redactor.Config{Addrs: e.seeds()})
 	require.NoError(t, err)
 	defer c.Close()
+	var loadFailures atomic.Int64
+	o := redactor.Observe(c, func(l *topology.Loaded) {
+		if l.Err != nil && loadFailures.Add(1) <= 20 {
+			t.Logf("layout load failed: %v", l.Err)
+		}
+	})
+	defer func() {
+		o.Stop()
+		<-o.Done()
+		t.Logf("layout loads failed: %d", loadFailures.Load())
+	}()
 
 	t.Logf("level with the client just connected: %s", level(ctx, nil))
 	// The client keeps its connections to a master demoted to a replica:
