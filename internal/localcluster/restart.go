@@ -78,15 +78,18 @@ func (c *Cluster) Restart(ctx context.Context, addr string) error {
 	return nil
 }
 
-// waitRejoined waits until every live node sees n without a failure flag,
-// n holds no slot another node serves, and, when n is a replica, its
-// replication link is up.
+// waitRejoined waits until every live node sees n without a failure flag
+// and in the same role (a replica of the same master, or a master), n sees
+// itself so, and, when n is a replica, its replication link is up. A
+// master that comes back with its old view claims its old slots until the
+// others tell it who serves them now; until then the nodes disagree.
 func (c *Cluster) waitRejoined(ctx context.Context, n *node) error {
 	return c.poll(ctx, n.name()+" to rejoin", func(ctx context.Context) error {
 		live, err := c.live()
 		if err != nil {
 			return permanentError{err}
 		}
+		var role string
 		for _, m := range live {
 			view, err := m.view(ctx)
 			if err != nil {
@@ -101,12 +104,23 @@ func (c *Cluster) waitRejoined(ctx context.Context, n *node) error {
 					return fmt.Errorf("localcluster: %s sees %s as %s", m.name(), n.name(), flag)
 				}
 			}
+			r := "master"
+			if view[i].has("slave") {
+				r = "replica of " + view[i].MasterID
+			}
+			if role != "" && r != role {
+				return fmt.Errorf("localcluster: nodes disagree on the role of %s: %s, %s", n.name(), role, r)
+			}
+			role = r
 		}
 		s, err := n.client.str(ctx, "INFO", "replication")
 		if err != nil {
 			return err
 		}
 		info := parseInfo(s)
+		if (info["role"] == "slave") != (role != "master") {
+			return fmt.Errorf("localcluster: %s is %s, the cluster sees it as %s", n.name(), info["role"], role)
+		}
 		if info["role"] == "slave" && info["master_link_status"] != "up" {
 			return fmt.Errorf("localcluster: %s: master_link_status:%s", n.name(), info["master_link_status"])
 		}

@@ -4,6 +4,7 @@ package soak
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -130,21 +131,33 @@ func (ch *chaos) move(ctx context.Context) (string, error) {
 	}
 	n := min(100+ch.rng.IntN(1901), len(owned)/2)
 	start := ch.rng.IntN(len(owned) - n + 1)
-	// A node may refuse for a moment (a MIGRATE target that just became a
-	// master answers CLUSTERDOWN): move again, which resumes where it
-	// stopped, until the fault's time is up.
-	tries := 1
+	// A node may refuse for a moment (a MIGRATE target whose cluster state
+	// is not ok yet answers CLUSTERDOWN): move again what the source still
+	// serves, while both are still masters, until the fault's time is up.
+	slots, tries := owned[start:start+n], 1
 	for {
-		err := ch.e.lc.MoveSlots(ctx, owned[start:start+n], from.Addr, to.Addr)
+		err := ch.e.lc.MoveSlots(ctx, slots, from.Addr, to.Addr)
 		if err == nil {
 			break
 		}
-		if ctx.Err() != nil {
-			return "", err
-		}
-		ch.logf("chaos: move failed, moving again: %v", err)
-		tries++
+		ch.logf("chaos: move failed: %v", err)
 		time.Sleep(500 * time.Millisecond)
+		if werr := ch.e.lc.WaitHealthy(ctx); werr != nil {
+			return "", errors.Join(err, werr)
+		}
+		masters := ch.e.lc.Addrs()
+		if !slices.Contains(masters, from.Addr) || !slices.Contains(masters, to.Addr) {
+			return "", fmt.Errorf("%w; and now %s or %s is no master", err, from.Addr, to.Addr)
+		}
+		still, serr := ch.e.lc.SlotsOf(ctx, from.Addr)
+		if serr != nil {
+			return "", errors.Join(err, serr)
+		}
+		slots = slices.DeleteFunc(slots, func(s int) bool { _, ok := slices.BinarySearch(still, s); return !ok })
+		if len(slots) == 0 {
+			break
+		}
+		tries++
 	}
 	return fmt.Sprintf("moved %d slots from %s to %s (tries: %d)", n, from.Addr, to.Addr, tries), nil
 }

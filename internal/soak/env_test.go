@@ -80,11 +80,27 @@ func (e *env) proxyOf(n localcluster.Node) *proxy.Proxy {
 	return e.proxies[n.Port]
 }
 
-// nodes returns the live nodes, masters or replicas.
+// nodes returns the live masters that serve slots (as of the last
+// WaitHealthy), or the live replicas of those masters. A restarted node
+// that still claims to be a master without slots is neither.
 func (e *env) nodes(masters bool) []localcluster.Node {
+	serving := map[string]bool{}
+	for _, a := range e.lc.Addrs() {
+		serving[a] = true
+	}
+	ids := map[string]bool{}
+	for _, n := range e.lc.Nodes() {
+		if serving[n.Addr] {
+			ids[n.ID] = true
+		}
+	}
 	var out []localcluster.Node
 	for _, n := range e.lc.Nodes() {
-		if !n.Killed && n.Master == masters {
+		switch {
+		case n.Killed:
+		case masters && serving[n.Addr]:
+			out = append(out, n)
+		case !masters && !n.Master && ids[n.MasterID]:
 			out = append(out, n)
 		}
 	}
