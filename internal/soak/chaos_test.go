@@ -22,6 +22,7 @@ type chaos struct {
 	logf    func(format string, args ...any)
 	rng     *rand.Rand
 	done    map[string]int // faults by kind
+	start   time.Time      // when the load started, for the times in the log
 }
 
 // faults are the kinds of fault, with their weights.
@@ -64,7 +65,7 @@ func (ch *chaos) run(ctx context.Context, stop <-chan struct{}) error {
 				return fmt.Errorf("chaos %s: %w", f.name, err)
 			}
 			ch.done[f.name]++
-			ch.logf("chaos: %s (%v)", what, time.Since(begin).Round(time.Millisecond))
+			ch.logf("chaos at %v: %s (%v)", begin.Sub(ch.start).Round(time.Millisecond), what, time.Since(begin).Round(time.Millisecond))
 			break
 		}
 	}

@@ -26,8 +26,11 @@ type pubsub struct {
 	crashes *crashLog
 	counts  *counts
 
-	mu       sync.Mutex
-	excusals map[string]map[int]bool // per channel, numbers that may be missing
+	began time.Time // for the times in notes
+
+	mu        sync.Mutex
+	excusals  map[string]map[int]bool      // per channel, numbers that may be missing
+	published map[string]map[int]time.Time // per channel, when each number's PUBLISH returned
 }
 
 // shardChannels are the shard channels, on different slots; plainChannel
@@ -40,7 +43,7 @@ var (
 // start subscribes and starts the publisher and the consumers; the
 // returned function stops them, waits and closes the subscriptions.
 func (ps *pubsub) start(ctx context.Context, stop <-chan struct{}) (wait func(), err error) {
-	ps.excusals = map[string]map[int]bool{}
+	ps.excusals, ps.published, ps.began = map[string]map[int]bool{}, map[string]map[int]time.Time{}, time.Now()
 	sharded, err := ps.c.SSubscribe(ctx, shardChannels...)
 	if err != nil {
 		return nil, err
@@ -86,6 +89,12 @@ func (ps *pubsub) publish(ctx context.Context, stop <-chan struct{}) {
 		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		r := ps.c.Do(pctx, cmd, ch, strconv.Itoa(n))
 		cancel()
+		ps.mu.Lock()
+		if ps.published[ch] == nil {
+			ps.published[ch] = map[int]time.Time{}
+		}
+		ps.published[ch][n] = time.Now()
+		ps.mu.Unlock()
 		receivers, err := r.Int64()
 		switch {
 		case r.Err != nil:
@@ -125,12 +134,13 @@ const reorderWindow = 100
 // numbers later, or at the end, is a wrong delivery.
 func (ps *pubsub) consume(sub *redactor.Subscription) {
 	last := map[string]int{}             // the highest number received on each channel
+	seen := map[string]map[int]bool{}    // the numbers received on each channel
 	interrupted := map[string]bool{}     // a notice since the last message
 	pending := map[string]map[int]bool{} // numbers missing with no notice, maybe late
 	judge := func(ch string, upTo int) {
 		for n := range pending[ch] {
 			if n <= upTo {
-				ps.counts.wrongf("%s: %d never came, with no notice", ch, n)
+				ps.counts.wrongf("%s: %d never came, with no notice (published at %s)", ch, n, ps.when(ch, n))
 				delete(pending[ch], n)
 			}
 		}
@@ -153,12 +163,17 @@ func (ps *pubsub) consume(sub *redactor.Subscription) {
 			ps.counts.wrongf("payload %q on %s", m.Payload, ch)
 			continue
 		}
+		if seen[ch] == nil {
+			seen[ch] = map[int]bool{}
+		}
 		prev := last[ch]
 		switch {
+		case seen[ch][n]:
+			ps.counts.wrongf("%s: %d delivered twice (published at %s, now %s)", ch, n, ps.when(ch, n), ps.since())
 		case n <= prev && pending[ch][n]:
 			delete(pending[ch], n) // late, not lost
 		case n <= prev:
-			ps.counts.wrongf("%s: %d again, or later than %d numbers", ch, n, reorderWindow)
+			ps.counts.wrongf("%s: %d later than %d numbers after it", ch, n, reorderWindow)
 		case n > prev+1 && !interrupted[ch]:
 			for k := prev + 1; k < n; k++ {
 				if !ps.excused(ch, k, sub) {
@@ -169,6 +184,7 @@ func (ps *pubsub) consume(sub *redactor.Subscription) {
 				}
 			}
 		}
+		seen[ch][n] = true
 		if n > prev {
 			last[ch] = n
 			interrupted[ch] = false
@@ -193,3 +209,17 @@ func (ps *pubsub) excused(ch string, n int, sub *redactor.Subscription) bool {
 	defer ps.mu.Unlock()
 	return ps.excusals[ch][n]
 }
+
+// when says when number n of ch was published, since the load started.
+func (ps *pubsub) when(ch string, n int) string {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	at, ok := ps.published[ch][n]
+	if !ok {
+		return "?"
+	}
+	return at.Sub(ps.began).Round(time.Millisecond).String()
+}
+
+// since says how long the load has run.
+func (ps *pubsub) since() string { return time.Since(ps.began).Round(time.Millisecond).String() }

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,6 +69,7 @@ func TestSoak(t *testing.T) {
 	before := level(ctx, nil)
 	t.Logf("level before (every node has served as a master): %s", before)
 	stacksBefore := goroutines()
+	heapProfile(t, "before")
 	t.Logf("connections before:\n%s", e.describe(ctx))
 
 	begin := time.Now()
@@ -76,6 +79,7 @@ func TestSoak(t *testing.T) {
 	require.NoError(t, e.heal(ctx))
 	after := level(ctx, &before)
 	t.Logf("level after:  %s", after)
+	heapProfile(t, "after")
 	if after.goroutines != before.goroutines {
 		t.Logf("goroutines that differ, by function:\n%s", diffGoroutines(stacksBefore, goroutines()))
 		t.Logf("connections after:\n%s", e.describe(ctx))
@@ -143,7 +147,7 @@ func runLoads(ctx context.Context, t *testing.T, c *redactor.Client, e *env, d t
 
 	var chaosErr error
 	var chaosWG sync.WaitGroup
-	ch := &chaos{e: e, crashes: crashes, checker: checker, logf: t.Logf, rng: rng, done: map[string]int{}}
+	ch := &chaos{e: e, crashes: crashes, checker: checker, logf: t.Logf, rng: rng, done: map[string]int{}, start: ps.began}
 	if rng != nil {
 		chaosWG.Go(func() { chaosErr = ch.run(ctx, stop) })
 	} else {
@@ -261,4 +265,21 @@ func diffGoroutines(before, after map[string]int) string {
 		}
 	}
 	return b.String()
+}
+
+// heapProfile writes a heap profile to a file of the temporary directory,
+// to compare the heap before and after with go tool pprof -base.
+func heapProfile(t *testing.T, name string) {
+	f, err := os.CreateTemp("", "soak-heap-"+name+"-*.pprof")
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Log(err)
+		return
+	}
+	t.Logf("heap profile %s: %s", name, f.Name())
 }
