@@ -2,11 +2,17 @@
 # 3-master cluster it starts itself; `make test` runs the whole test suite
 # against real redis-server processes, then each fuzz target for a few
 # seconds (`make fuzz-short` alone). Both install what they need first.
+# `make soak` (not part of test or CI) runs the soak test for SOAK_DURATION
+# (default 10m; SOAK_DURATION=1m for a smoke run), SOAK_FLAGS=-race to add
+# the race detector.
 
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test fuzz-short deps
+SOAK_DURATION ?= 10m
+SOAK_FLAGS ?=
+
+.PHONY: demo test fuzz-short soak deps
 
 demo: deps
 	$(GO) run ./examples/quickstart
@@ -22,6 +28,10 @@ test: deps
 # corpus: about two minutes in all. See .ci/fuzz.
 fuzz-short:
 	GO=$(GO) ./.ci/fuzz
+
+soak: deps
+	$(GO) vet -tags soak ./internal/soak
+	$(GO) test -tags soak $(SOAK_FLAGS) -run '^TestSoak$$' -count=1 -v -timeout 0 ./internal/soak -soak.duration=$(SOAK_DURATION)
 
 # deps installs redis-server (the tests and the demo start real clusters) and
 # a C compiler (go test -race needs cgo) when they are missing.

@@ -22,7 +22,9 @@
 // is killed. Stop terminates and reaps exactly the processes the Cluster
 // started and removes its temporary directory; Kill does the same for a single
 // node to test failover, after which WaitHealthy waits for the replica to take
-// over and Addrs, Nodes reflect the new roles.
+// over and Addrs, Nodes reflect the new roles. Restart starts a killed node
+// again on its ports, as a crashed server that comes back: a master whose
+// replica took over rejoins as that replica's replica.
 //
 // To test a client while the cluster changes under it, MoveSlots moves slots
 // between masters the way redis-cli --cluster reshard does (BeginMigration,
