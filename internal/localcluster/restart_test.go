@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,16 @@ func TestRestart(t *testing.T) {
 	assert.False(t, back.Master)
 	assert.Equal(t, replica.ID, back.MasterID, "a replica of the replica that took over")
 	assert.Equal(t, "slave", role(t, master.Addr))
+
+	// It has the data once its first sync from its new master is done:
+	// it restarted empty (no persistence here).
+	require.Eventually(t, func() bool {
+		var info string
+		if err := try(t, dial(t, master.Addr), &info, "INFO", "replication"); err != nil {
+			return false
+		}
+		return strings.Contains(info, "master_link_status:up") && strings.Contains(info, "master_sync_in_progress:0")
+	}, 20*time.Second, 20*time.Millisecond, "the restarted node synced from its new master")
 
 	// It takes over when its new master dies.
 	require.NoError(t, c.Kill(replica.Addr))
