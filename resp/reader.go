@@ -265,13 +265,19 @@ func (d *Decoder) longLine(line []byte, err error) ([]byte, error) {
 	return line, nil
 }
 
-// count adds n bytes read to the frame's and checks MaxReplyBytes.
+// count adds n bytes read to the frame's and checks MaxReplyBytes. It is
+// small enough to be inlined.
 func (d *Decoder) count(n int) error {
 	d.n += int64(n)
 	if d.lim.MaxReplyBytes > 0 && d.n > d.lim.MaxReplyBytes {
-		return fmt.Errorf("%w: reply longer than %d bytes (MaxReplyBytes)", ErrProtocol, d.lim.MaxReplyBytes)
+		return d.overReplyBytes()
 	}
 	return nil
+}
+
+// overReplyBytes is the error of a reply beyond MaxReplyBytes.
+func (d *Decoder) overReplyBytes() error {
+	return fmt.Errorf("%w: reply longer than %d bytes (MaxReplyBytes)", ErrProtocol, d.lim.MaxReplyBytes)
 }
 
 func (d *Decoder) bulk(kind byte, body []byte) (any, error) {
