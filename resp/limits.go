@@ -57,9 +57,12 @@ const (
 	// so that nested aggregates declaring billions of elements reserve
 	// little before their elements come; larger ones grow as they come.
 	maxPrealloc = 1024
-	// bulkStep is the largest bulk string allocated before its bytes
-	// come; a larger one grows, by doubling, as they come.
-	bulkStep = 1 << 20
+	// bulkStep is the largest bulk string allocated whole before its bytes
+	// come; a larger one is allocated whole once its first bulkStep bytes
+	// came, so that a length the server declares but does not send
+	// reserves at most this much, and a large value costs one allocation
+	// of its own size plus this first step (never a doubling).
+	bulkStep = 8 << 20
 )
 
 // Validate reports a setting that cannot work: a negative one, or a

@@ -349,21 +349,19 @@ func (d *Decoder) readFull(buf []byte) error {
 	return nil
 }
 
-// readLarge reads the n bytes of a bulk string larger than bulkStep into a
-// buffer that grows as they come, so that a length the server declares but
-// does not send reserves little memory.
+// readLarge reads the n bytes of a bulk string larger than bulkStep: its
+// first bulkStep bytes into a buffer of their own, then, the server having
+// proved it sends them, the whole string into one buffer of its size. A
+// length declared but not sent so reserves at most bulkStep.
 func (d *Decoder) readLarge(n int) ([]byte, error) {
-	buf := make([]byte, 0, bulkStep)
-	for len(buf) < n {
-		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(2*cap(buf), n))
-			copy(grown, buf)
-			buf = grown
-		}
-		if err := d.readFull(buf[len(buf):cap(buf)]); err != nil {
-			return nil, err
-		}
-		buf = buf[:cap(buf)]
+	first := make([]byte, bulkStep)
+	if err := d.readFull(first); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, n)
+	copy(buf, first)
+	if err := d.readFull(buf[bulkStep:]); err != nil {
+		return nil, err
 	}
 	return buf, nil
 }
