@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/redactor-go/redactor/internal/consistency"
@@ -142,6 +143,15 @@ func (ch *chaos) move(ctx context.Context) (string, error) {
 			break
 		}
 		ch.logf("chaos: move failed: %v", err)
+		if errors.Is(err, localcluster.ErrBusyKey) {
+			// A MIGRATE that timed out after the target had restored its
+			// keys left them on both nodes. The source, which still serves
+			// them, is right: copy them over again, as redis-cli --cluster
+			// fix does.
+			if rerr := ch.remigrate(ctx, slots, from, to); rerr != nil {
+				return "", errors.Join(err, rerr)
+			}
+		}
 		time.Sleep(500 * time.Millisecond)
 		if werr := ch.e.lc.WaitHealthy(ctx); werr != nil {
 			return "", errors.Join(err, werr)
@@ -161,6 +171,26 @@ func (ch *chaos) move(ctx context.Context) (string, error) {
 		tries++
 	}
 	return fmt.Sprintf("moved %d slots from %s to %s (tries: %d)", n, from.Addr, to.Addr, tries), nil
+}
+
+// remigrate migrates, with REPLACE, the keys the source still holds in
+// those of slots that are migrating to the target (the target refuses the
+// others, which are left to MoveSlots).
+func (ch *chaos) remigrate(ctx context.Context, slots []int, from, to localcluster.Node) error {
+	for _, slot := range slots {
+		var keys []string
+		if err := ch.e.lc.Do(ctx, from.Addr, &keys, "CLUSTER", "GETKEYSINSLOT", strconv.Itoa(slot), "1000"); err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		args := append([]string{"127.0.0.1", strconv.Itoa(to.Port), "", "0", "5000", "REPLACE", "KEYS"}, keys...)
+		if err := ch.e.lc.Do(ctx, from.Addr, nil, "MIGRATE", args...); ctx.Err() != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // failover fails a master over to its replica with CLUSTER FAILOVER.

@@ -29,5 +29,19 @@
 // It passes with 0 wrong replies, 0 lost acknowledged writes except those a
 // crash failover explains (acknowledged by a killed master within the crash
 // window before its death, see internal/consistency), and goroutines and
-// heap (after a GC) back within 10% of their level before the load.
+// heap (after a GC) back within 10% of their level before the load. That
+// level is taken after a warm-up in which every master fails over to its
+// replica once, since the client keeps its connections to a master demoted
+// to a replica.
+//
+// # Reading a failure
+//
+// The log has each fault with its time since the load started, the counts
+// of each load with the first wrong replies and losses (with the times of
+// the PUBLISH concerned), the layout loads that failed, and, when the
+// levels differ, the goroutines that differ by function and every node's
+// connections (CLIENT LIST: idle time, last command) before and after. The
+// first call that hits its own deadline writes every goroutine's stack to a
+// file of the temporary directory, and heap profiles of before and after
+// are written there too (go tool pprof -base before after).
 package soak

@@ -29,8 +29,8 @@ type pubsub struct {
 	began time.Time // for the times in notes
 
 	mu        sync.Mutex
-	excusals  map[string]map[int]bool      // per channel, numbers that may be missing
-	published map[string]map[int]time.Time // per channel, when each number's PUBLISH returned
+	excusals  map[string]map[int]bool // per channel, numbers that may be missing
+	published map[string]map[int]span // per channel, when each number's PUBLISH ran
 }
 
 // shardChannels are the shard channels, on different slots; plainChannel
@@ -43,7 +43,7 @@ var (
 // start subscribes and starts the publisher and the consumers; the
 // returned function stops them, waits and closes the subscriptions.
 func (ps *pubsub) start(ctx context.Context, stop <-chan struct{}) (wait func(), err error) {
-	ps.excusals, ps.published, ps.began = map[string]map[int]bool{}, map[string]map[int]time.Time{}, time.Now()
+	ps.excusals, ps.published, ps.began = map[string]map[int]bool{}, map[string]map[int]span{}, time.Now()
 	sharded, err := ps.c.SSubscribe(ctx, shardChannels...)
 	if err != nil {
 		return nil, err
@@ -91,9 +91,9 @@ func (ps *pubsub) publish(ctx context.Context, stop <-chan struct{}) {
 		cancel()
 		ps.mu.Lock()
 		if ps.published[ch] == nil {
-			ps.published[ch] = map[int]time.Time{}
+			ps.published[ch] = map[int]span{}
 		}
-		ps.published[ch][n] = time.Now()
+		ps.published[ch][n] = span{begin, time.Now()}
 		ps.mu.Unlock()
 		receivers, err := r.Int64()
 		switch {
@@ -103,8 +103,6 @@ func (ps *pubsub) publish(ctx context.Context, stop <-chan struct{}) {
 		case err != nil:
 			ps.counts.wrongf("%s %s: %v", cmd, ch, short(r.Value))
 		case cmd == "SPUBLISH" && receivers == 0:
-			ps.excuse(ch, n)
-		case cmd == "PUBLISH" && ps.crashes.explains("", begin, time.Now()):
 			ps.excuse(ch, n)
 		}
 		ps.counts.op(1)
@@ -139,10 +137,14 @@ func (ps *pubsub) consume(sub *redactor.Subscription) {
 	pending := map[string]map[int]bool{} // numbers missing with no notice, maybe late
 	judge := func(ch string, upTo int) {
 		for n := range pending[ch] {
-			if n <= upTo {
-				ps.counts.wrongf("%s: %d never came, with no notice (published at %s)", ch, n, ps.when(ch, n))
-				delete(pending[ch], n)
+			if n > upTo {
+				continue
 			}
+			// The kill that explains it may have been recorded since.
+			if !ps.excused(ch, n, sub) {
+				ps.counts.wrongf("%s: %d never came, with no notice (published at %s)", ch, n, ps.when(ch, n))
+			}
+			delete(pending[ch], n)
 		}
 	}
 	for m := range sub.Messages() {
@@ -199,26 +201,28 @@ func (ps *pubsub) consume(sub *redactor.Subscription) {
 	}
 }
 
-// excused reports whether number n of ch may be missing, or the
-// subscription dropped messages.
+// excused reports whether number n of ch may be missing: its PUBLISH
+// failed or reached no subscriber, or, on the channel, a master was killed
+// while it ran; or the subscription dropped messages.
 func (ps *pubsub) excused(ch string, n int, sub *redactor.Subscription) bool {
 	if sub.Dropped() > 0 {
 		return true
 	}
 	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return ps.excusals[ch][n]
+	excused, s := ps.excusals[ch][n], ps.published[ch][n]
+	ps.mu.Unlock()
+	return excused || ch == plainChannel && ps.crashes.explains("", s.begin, s.end)
 }
 
 // when says when number n of ch was published, since the load started.
 func (ps *pubsub) when(ch string, n int) string {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	at, ok := ps.published[ch][n]
+	s, ok := ps.published[ch][n]
 	if !ok {
 		return "?"
 	}
-	return at.Sub(ps.began).Round(time.Millisecond).String()
+	return s.end.Sub(ps.began).Round(time.Millisecond).String()
 }
 
 // since says how long the load has run.

@@ -167,7 +167,7 @@ wait:
 	progress.Stop()
 	close(stop)
 	chaosWG.Wait()
-	require.NoError(t, chaosErr)
+	assert.NoError(t, chaosErr, "the faults stopped early") // the loads still report
 	if rng != nil {
 		t.Logf("faults: %v", ch.done)
 	}
