@@ -156,6 +156,10 @@ func TestUnreachableMaster(t *testing.T) {
 	victim := ownerIn(t, lc, tagA)
 	require.NoError(t, c.Do(testContext(t), "SET", tagA+"k", "v").Err)
 	require.NoError(t, lc.Kill(victim))
+	// Let the client's reader see its connection end, as it does within
+	// moments: a command written in that instant would rightly get
+	// ErrUnknownOutcome instead of being known unsent.
+	time.Sleep(50 * time.Millisecond)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	defer cancel()

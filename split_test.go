@@ -247,6 +247,10 @@ func TestSplitPartUnreachable(t *testing.T) {
 	require.NoError(t, c.Do(testContext(t), "MSET", keyValues(keys)...).Err)
 	victim := ownerIn(t, lc, keys[0])
 	require.NoError(t, lc.Kill(victim))
+	// Let the client's reader see its connection end, as it does within
+	// moments: a command written in that instant would rightly get
+	// ErrUnknownOutcome instead of being known unsent.
+	time.Sleep(50 * time.Millisecond)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
