@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,12 +20,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redactor-go/redactor"
-	"github.com/redactor-go/redactor/internal/localcluster"
-	"github.com/redactor-go/redactor/internal/proxy"
+	"github.com/redactor-go/redactor/internal/delayed"
 )
 
 func main() {
@@ -136,44 +133,10 @@ func printResults(w io.Writer, results []redactor.Result) {
 // each direction; the masters announce the proxies, so clients only see
 // those. It returns the proxies' addresses and a function that stops all.
 func startLocalCluster(ctx context.Context, w io.Writer, delay time.Duration) ([]string, func(), error) {
-	fmt.Fprintf(w, "starting a local 3-master cluster, each master behind a proxy adding %v one-way...\n", delay)
-	// AnnouncePort is called from the goroutines that start the nodes.
-	var mu sync.Mutex
-	var proxies []*proxy.Proxy
-	var proxyErr error
-	stopProxies := func() {
-		for _, p := range proxies {
-			p.Close()
-		}
-	}
-	lc, err := localcluster.Start(ctx, localcluster.Config{
-		Masters: 3,
-		AnnouncePort: func(port int) int {
-			p, err := proxy.Start(proxy.Config{Target: fmt.Sprintf("127.0.0.1:%d", port), Delay: delay})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				proxyErr = errors.Join(proxyErr, err)
-				return port
-			}
-			proxies = append(proxies, p)
-			return p.Port()
-		},
-	})
-	if err == nil {
-		err = proxyErr
-	}
+	addrs, stop, err := delayed.Start(ctx, 3, delay)
 	if err != nil {
-		if lc != nil {
-			lc.Stop()
-		}
-		stopProxies()
 		return nil, nil, err
 	}
-	var addrs []string
-	for _, p := range proxies {
-		addrs = append(addrs, p.Addr())
-	}
 	fmt.Fprintln(w, "cluster up behind:", strings.Join(addrs, " "))
-	return addrs, func() { lc.Stop(); stopProxies() }, nil
+	return addrs, stop, nil
 }

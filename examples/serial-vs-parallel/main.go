@@ -24,12 +24,10 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redactor-go/redactor"
-	"github.com/redactor-go/redactor/internal/localcluster"
-	"github.com/redactor-go/redactor/internal/proxy"
+	"github.com/redactor-go/redactor/internal/delayed"
 )
 
 // pipelineKeys is how many keys the pipeline sets and gets: 100 commands.
@@ -89,7 +87,7 @@ func run(ctx context.Context, w io.Writer, opts options) error {
 		}
 	}
 	for masters := 1; len(opts.addrs) == 0 && masters <= opts.maxMasters; masters++ {
-		addrs, stop, err := startCluster(ctx, masters, opts.delay)
+		addrs, stop, err := delayed.Start(ctx, masters, opts.delay)
 		if err != nil {
 			return err
 		}
@@ -171,48 +169,4 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func median(d []time.Duration) time.Duration {
 	slices.Sort(d)
 	return d[len(d)/2]
-}
-
-// startCluster starts a cluster of the given number of masters, each behind
-// a proxy that adds delay in each direction; the masters announce the
-// proxies. It returns the proxies' addresses and a function that stops all.
-func startCluster(ctx context.Context, masters int, delay time.Duration) ([]string, func(), error) {
-	// AnnouncePort is called from the goroutines that start the nodes.
-	var mu sync.Mutex
-	var proxies []*proxy.Proxy
-	var proxyErr error
-	stopProxies := func() {
-		for _, p := range proxies {
-			p.Close()
-		}
-	}
-	lc, err := localcluster.Start(ctx, localcluster.Config{
-		Masters: masters,
-		AnnouncePort: func(port int) int {
-			p, err := proxy.Start(proxy.Config{Target: fmt.Sprintf("127.0.0.1:%d", port), Delay: delay})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				proxyErr = errors.Join(proxyErr, err)
-				return port
-			}
-			proxies = append(proxies, p)
-			return p.Port()
-		},
-	})
-	if err == nil {
-		err = proxyErr
-	}
-	if err != nil {
-		if lc != nil {
-			lc.Stop()
-		}
-		stopProxies()
-		return nil, nil, err
-	}
-	var addrs []string
-	for _, p := range proxies {
-		addrs = append(addrs, p.Addr())
-	}
-	return addrs, func() { lc.Stop(); stopProxies() }, nil
 }
