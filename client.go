@@ -131,6 +131,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)}), cfg.NodeMiddleware)
 		},
 		Policies:           cfg.CommandPolicies,
+		AddrTimeout:        cfg.layoutAddrTimeout(),
+		LoadTimeout:        layoutLoadAddrs * cfg.layoutAddrTimeout(),
 		MinRefreshInterval: cfg.MinRefreshInterval,
 		RefreshInterval:    cfg.RefreshInterval,
 	}), "redactor-topology")

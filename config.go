@@ -91,7 +91,14 @@ type Config struct {
 	ReadFrom ReadFrom
 
 	// DialTimeout bounds opening a connection to a node: TCP, TLS and its
-	// setup (AUTH, HELLO, CLIENT SETNAME). Default: 5s.
+	// setup (AUTH, HELLO, CLIENT SETNAME). A load of the cluster's layout
+	// (New's, and each reload) gives each address it tries DialTimeout plus
+	// ReadTimeout (twice DialTimeout when ReadTimeout is no limit) to
+	// connect and answer, and gives up after three times that in all: New
+	// with seeds that refuse connections fails at once, with seeds that
+	// accept but never answer after that long per seed (at most three
+	// seeds' worth), in both cases with ErrNodeUnreachable, unless ctx ends
+	// first. Default: 5s.
 	DialTimeout time.Duration
 
 	// ReadTimeout bounds the silence on a connection while replies are due:
@@ -228,6 +235,20 @@ type Config struct {
 	// Logger receives the actor system's log when the client makes its own
 	// system. Default: nothing is logged.
 	Logger *slog.Logger
+}
+
+// layoutLoadAddrs is how many addresses that do not answer one layout load
+// waits for, each for layoutAddrTimeout, before it fails.
+const layoutLoadAddrs = 3
+
+// layoutAddrTimeout bounds each address of a layout load: DialTimeout to
+// connect, then ReadTimeout (DialTimeout when ReadTimeout is no limit) for
+// the replies.
+func (cfg Config) layoutAddrTimeout() time.Duration {
+	if cfg.ReadTimeout <= 0 {
+		return 2 * cfg.DialTimeout
+	}
+	return cfg.DialTimeout + cfg.ReadTimeout
 }
 
 // replicaRefreshInterval is the default RefreshInterval for replica reads.

@@ -71,7 +71,7 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int, readOnl
 		nc, err = d.DialContext(ctx, "tcp", target)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wire.Unreachable(err)
 	}
 	if c.cfg.TLS != nil {
 		if nc, err = c.handshakeTLS(ctx, nc, addr, target); err != nil {
@@ -89,7 +89,7 @@ func (c *Client) connect(ctx context.Context, addr string, protocol int, readOnl
 	}
 	if err := h.Run(ctx, nc, addr); err != nil {
 		nc.Close()
-		return nil, err
+		return nil, wire.Unreachable(err)
 	}
 	return nc, nil
 }

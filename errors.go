@@ -6,6 +6,7 @@ import (
 	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
+	"github.com/redactor-go/redactor/topology"
 )
 
 // RedisError is an error reply of the server, such as "WRONGTYPE Operation
@@ -32,8 +33,15 @@ var (
 	// ErrSlotNotServed is the error of a command whose slot no master serves.
 	ErrSlotNotServed = actors.ErrSlotNotServed
 	// ErrNodeUnreachable is the error of commands that could not be sent
-	// because their node could not be connected to.
+	// because their node could not be connected to. New's error matches it
+	// when an address it tried could not be reached or did not answer the
+	// layout load in time (see Config.DialTimeout); its text names each
+	// address tried and why it failed, on one line.
 	ErrNodeUnreachable = actors.ErrNodeUnreachable
+	// ErrNotCluster is the error of New when the node it loaded the layout
+	// from runs without cluster support (a standalone Redis): the client
+	// speaks only to Redis Cluster.
+	ErrNotCluster = topology.ErrNotCluster
 	// ErrTooManyRedirects is the error of a command that was redirected
 	// (MOVED, ASK) more than Config.MaxRedirects times.
 	ErrTooManyRedirects = actors.ErrTooManyRedirects

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -16,7 +15,7 @@ import (
 
 // ErrNodeUnreachable wraps a failure to connect to a node. Commands that get
 // it were never sent.
-var ErrNodeUnreachable = errors.New("redactor: node unreachable")
+var ErrNodeUnreachable = wire.ErrNodeUnreachable
 
 // NodeConfig configures a node actor.
 type NodeConfig struct {

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 )
 
@@ -35,6 +37,11 @@ type ActorConfig struct {
 	TLS bool
 	// LoadTimeout bounds one load across all addresses tried. Zero means 5s.
 	LoadTimeout time.Duration
+	// AddrTimeout bounds each address within a load: connecting and the
+	// replies of the layout and the command table. An address that goes
+	// past it is given up as unreachable and the load goes on with the
+	// next one. Zero means LoadTimeout.
+	AddrTimeout time.Duration
 	// MinRefreshInterval is the least time between the end of one load and
 	// the start of the next. Zero means 100ms.
 	MinRefreshInterval time.Duration
@@ -90,6 +97,11 @@ type topologyActor struct {
 
 	retiring []retiree         // node actors to stop once nobody routes to them
 	applied  map[string]uint64 // the Routes version each subscriber routes by
+
+	// suspects are addresses that failed a load or were reported down
+	// (NodeDown) since they last answered: loads try them last, so a hung
+	// node does not hold up every load by AddrTimeout.
+	suspects map[string]bool
 }
 
 // waiter is one Refresh to answer when its load ends.
@@ -117,6 +129,7 @@ func (a *topologyActor) Receive(ctx actor.Context) {
 		a.reloadCommands = true
 		a.requestLoad(ctx)
 	case *NodeDown:
+		a.suspect(msg.Addr)
 		a.requestLoad(ctx)
 	case *refreshDue:
 		a.scheduled = false
@@ -205,37 +218,81 @@ func (a *topologyActor) startLoad(ctx actor.Context) {
 			addrs = append(addrs, seed)
 		}
 	}
+	for addr := range a.suspects {
+		if !slices.Contains(addrs, addr) {
+			delete(a.suspects, addr)
+		}
+	}
+	// Suspects last, in their order.
+	slices.SortStableFunc(addrs, func(x, y string) int {
+		switch {
+		case a.suspects[x] == a.suspects[y]:
+			return 0
+		case a.suspects[x]:
+			return 1
+		}
+		return -1
+	})
 	needCommands := a.commands == nil || a.reloadCommands
 	a.reloadCommands = false
 	self, root := ctx.Self(), ctx.ActorSystem().Root
 	dial, timeout, tls := a.cfg.Dial, a.cfg.LoadTimeout, a.cfg.TLS
+	addrTimeout := cmp.Or(a.cfg.AddrTimeout, timeout)
 	go func() {
 		loadCtx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		root.Send(self, load(loadCtx, dial, tls, addrs, needCommands))
+		root.Send(self, load(loadCtx, dial, tls, addrs, addrTimeout, needCommands))
 	}()
 }
 
-// load asks each address in turn until one answers.
-func load(ctx context.Context, dial DialFunc, tls bool, addrs []string, needCommands bool) *loaded {
-	var errs []error
+// suspect makes addr one of the addresses loads try last.
+func (a *topologyActor) suspect(addr string) {
+	if a.suspects == nil {
+		a.suspects = map[string]bool{}
+	}
+	a.suspects[addr] = true
+}
+
+// load asks each address in turn, each for at most addrTimeout, until one
+// answers.
+func load(ctx context.Context, dial DialFunc, tls bool, addrs []string, addrTimeout time.Duration, needCommands bool) *loaded {
+	var errs loadError
+	var failed []string
 	for _, addr := range addrs {
-		l, err := loadFrom(ctx, dial, tls, addr, needCommands)
+		l, err := loadFrom(ctx, dial, tls, addr, addrTimeout, needCommands)
 		if err == nil {
+			l.from, l.failed = addr, failed
 			return l
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+		errs = append(errs, &addrError{addr: addr, err: err})
+		failed = append(failed, addr)
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	if len(errs) == 0 {
-		errs = append(errs, errors.New("no address to load the cluster layout from"))
+		return &loaded{err: errors.New("no address to load the cluster layout from")}
 	}
-	return &loaded{err: errors.Join(errs...)}
+	return &loaded{err: errs, failed: failed}
 }
 
-func loadFrom(ctx context.Context, dial DialFunc, tls bool, addr string, needCommands bool) (*loaded, error) {
+// loadFrom loads the layout, and the command table when needed, from the
+// node at addr within timeout. A node that cannot be reached, closes the
+// connection or does not answer in time fails with ErrNodeUnreachable.
+func loadFrom(ctx context.Context, dial DialFunc, tls bool, addr string, timeout time.Duration, needCommands bool) (*loaded, error) {
+	addrCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	l, err := loadFromConn(addrCtx, dial, tls, addr, needCommands)
+	switch {
+	case err == nil:
+		return l, nil
+	case addrCtx.Err() != nil && ctx.Err() == nil:
+		return nil, wire.Mark(wire.ErrNodeUnreachable, fmt.Sprintf("no answer within %v", timeout), err)
+	}
+	return nil, wire.Unreachable(err)
+}
+
+func loadFromConn(ctx context.Context, dial DialFunc, tls bool, addr string, needCommands bool) (*loaded, error) {
 	conn, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
@@ -262,6 +319,10 @@ func loadFrom(ctx context.Context, dial DialFunc, tls bool, addr string, needCom
 func (a *topologyActor) finishLoad(ctx actor.Context, l *loaded) {
 	a.loading = false
 	a.lastLoad = time.Now()
+	for _, addr := range l.failed {
+		a.suspect(addr)
+	}
+	delete(a.suspects, l.from)
 	var answer any
 	changed := false
 	if l.err != nil {

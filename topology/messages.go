@@ -130,6 +130,8 @@ type loaded struct {
 	m        *SlotMap
 	commands *resp.CommandTable
 	err      error
+	from     string   // the address that answered
+	failed   []string // the addresses that did not, before it
 }
 
 // refreshDue is the topology actor's note to itself that a scheduled load may

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 )
 
 // ErrUnknownNode is returned (wrapped) by Kill for an address that is not the
@@ -60,6 +61,7 @@ type node struct {
 	firstSlot int // first slot owned, -1 when none
 	proc      *process
 	client    *client
+	paused    bool // by Pause, until Resume
 }
 
 // name identifies the node in messages.
@@ -181,7 +183,7 @@ func (c *Cluster) Kill(addr string) error {
 	for _, n := range c.nodes {
 		if n != nil && n.info.Addr == addr {
 			victim, wasKilled = n, n.info.Killed
-			n.info.Killed = true
+			n.info.Killed, n.paused = true, false
 		}
 	}
 	c.mu.Unlock()
@@ -219,6 +221,12 @@ func (c *Cluster) stop() error {
 			continue
 		}
 		n.client.close()
+		c.mu.Lock()
+		if n.paused { // a stopped process takes SIGTERM only once resumed
+			_ = n.proc.signal(syscall.SIGCONT)
+			n.paused = false
+		}
+		c.mu.Unlock()
 		wg.Go(func() { errs[i] = n.proc.stop(stopGrace) })
 	}
 	wg.Wait()

@@ -1,0 +1,163 @@
+package redactor_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redactor-go/redactor"
+	"github.com/redactor-go/redactor/internal/localcluster"
+)
+
+// fakeNode is a TCP listener of the test's own that plays a node: it
+// accepts every connection and hands it to serve, and closes all of them
+// when the test ends.
+type fakeNode struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+// startFakeNode listens on a free port of 127.0.0.1 and serves each
+// connection with serve, on a goroutine of its own.
+func startFakeNode(t *testing.T, serve func(net.Conn)) *fakeNode {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	f := &fakeNode{ln: ln}
+	f.wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			f.mu.Lock()
+			f.conns = append(f.conns, c)
+			f.mu.Unlock()
+			f.wg.Go(func() { serve(c) })
+		}
+	})
+	t.Cleanup(f.close)
+	return f
+}
+
+func (f *fakeNode) addr() string { return f.ln.Addr().String() }
+
+func (f *fakeNode) close() {
+	f.ln.Close()
+	f.mu.Lock()
+	for _, c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+	f.wg.Wait()
+}
+
+// silent reads and discards what the client sends and never answers.
+func silent(c net.Conn) {
+	buf := make([]byte, 4096)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// answers returns a serve func that, once the client has sent something,
+// writes reply and closes the connection.
+func answers(reply string) func(net.Conn) {
+	return func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 4096)
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+		c.Write([]byte(reply))
+	}
+}
+
+// deadAddr returns an address of 127.0.0.1 nobody listens on.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// TestNewHostileSeeds gives New seeds that are no usable cluster node: it
+// fails within the dial budget, not at ctx's deadline, with one line that
+// names each seed once and an error callers can match.
+func TestNewHostileSeeds(t *testing.T) {
+	const dialTimeout, readTimeout = 500 * time.Millisecond, 500 * time.Millisecond
+	perSeed := dialTimeout + readTimeout // the budget of each address of a layout load
+	tests := []struct {
+		name    string
+		seeds   []string
+		wantErr error
+		within  time.Duration // New fails sooner
+		want    string        // the whole text, where it is fixed; %s is the first seed
+	}{
+		{name: "nobody listens", seeds: []string{deadAddr(t), deadAddr(t)}, wantErr: redactor.ErrNodeUnreachable,
+			within: dialTimeout},
+		{name: "accepts and stays silent", seeds: []string{startFakeNode(t, silent).addr(), startFakeNode(t, silent).addr()},
+			wantErr: redactor.ErrNodeUnreachable, within: 2*perSeed + time.Second},
+		{name: "an HTTP server", seeds: []string{startFakeNode(t, answers("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")).addr()},
+			wantErr: redactor.ErrProtocol, within: dialTimeout,
+			want: "redactor: topology: loading the cluster layout: %s: CLUSTER SHARDS: resp: protocol error: unknown reply type 'H'"},
+		{name: "random bytes", seeds: []string{startFakeNode(t, answers("\x00\x17\xfe\x81 garbage\r\n")).addr()},
+			wantErr: redactor.ErrProtocol, within: dialTimeout},
+		{name: "a Redis without cluster support", seeds: []string{localcluster.StartStandaloneT(t)},
+			wantErr: redactor.ErrNotCluster, within: dialTimeout,
+			want: "redactor: topology: loading the cluster layout: %s: not a cluster node: ERR This instance has cluster support disabled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			start := time.Now()
+			c, err := redactor.New(ctx, redactor.Config{Addrs: tt.seeds, DialTimeout: dialTimeout, ReadTimeout: readTimeout})
+			took := time.Since(start)
+			if c != nil {
+				c.Close()
+			}
+			require.ErrorIs(t, err, tt.wantErr)
+			t.Logf("New failed after %v: %v", took.Round(time.Millisecond), err)
+			assert.Less(t, took, tt.within)
+			assert.NoError(t, ctx.Err(), "New returned before its ctx ended")
+			msg := err.Error()
+			assert.NotContains(t, msg, "\n", "one line")
+			for _, seed := range tt.seeds {
+				assert.Equal(t, 1, strings.Count(msg, seed), "names %s once", seed)
+			}
+			if tt.want != "" {
+				assert.Equal(t, fmt.Sprintf(tt.want, tt.seeds[0]), msg)
+			}
+		})
+	}
+}
+
+// TestNewSkipsHungSeed gives New a seed that accepts connections and never
+// answers before one of the cluster's: New gives the hung seed its dial
+// budget and loads the layout from the next.
+func TestNewSkipsHungSeed(t *testing.T) {
+	hung := startFakeNode(t, silent).addr()
+	start := time.Now()
+	c, err := redactor.New(testContext(t), redactor.Config{Addrs: []string{hung, cluster.Addrs()[0]},
+		DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+	took := time.Since(start)
+	t.Logf("New with a hung seed first: %v", took.Round(time.Millisecond))
+	assert.Less(t, took, 3*time.Second, "one seed's budget (1s), and the load")
+	assert.Equal(t, redactor.Result{Value: "PONG"}, c.Do(testContext(t), "PING"))
+}
