@@ -256,6 +256,10 @@ func (c *pipeConn) armSilence(b *nodeBatch) {
 func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 	defer c.stopped.Done()
 	for {
+		// peekErr is the error of the idle wait that a write ended: a
+		// timeout there is the first batch's silence (armSilence set that
+		// deadline), not to be waited for a second time.
+		var peekErr error
 		c.mu.Lock()
 		for len(c.inflight) == 0 {
 			if c.isClosed {
@@ -271,6 +275,7 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 				c.wrote.Wait()
 			}
 			if len(c.inflight) > 0 {
+				peekErr = err
 				break // a reply: read it
 			}
 			if c.isClosed {
@@ -300,7 +305,10 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 		}
 		c.mu.Unlock()
 
-		err := b.readReplies(d)
+		err := peekErr
+		if err == nil {
+			err = b.readReplies(d)
+		}
 		if err != nil {
 			var netErr net.Error
 			if errors.As(err, &netErr) && netErr.Timeout() {
