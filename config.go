@@ -184,7 +184,11 @@ type Config struct {
 	CloseTimeout time.Duration
 
 	// MinRefreshInterval is the least time between two loads of the slot
-	// map, however many redirects ask for one. Default: 100ms.
+	// map, however many redirects ask for one. It doubles with each load in
+	// a row that finds the layout unchanged (nodes down, commands retried
+	// and asking for loads that tell nothing new), up to 500ms or
+	// MinRefreshInterval when larger, and is back to itself after a load
+	// that changed the layout or a MOVED. Default: 100ms.
 	MinRefreshInterval time.Duration
 
 	// RefreshInterval, when positive, reloads the slot map that often even

@@ -43,7 +43,10 @@ type ActorConfig struct {
 	// next one. Zero means LoadTimeout.
 	AddrTimeout time.Duration
 	// MinRefreshInterval is the least time between the end of one load and
-	// the start of the next. Zero means 100ms.
+	// the start of the next; it doubles with each load in a row that finds
+	// nothing new, up to 500ms (or MinRefreshInterval when larger), and
+	// is itself again after a load that changed the layout or a MOVED.
+	// Zero means 100ms.
 	MinRefreshInterval time.Duration
 	// RefreshInterval, when positive, makes the actor reload the layout that
 	// often even when nothing asked for it. Zero means never.
@@ -102,6 +105,9 @@ type topologyActor struct {
 	// (NodeDown) since they last answered: loads try them last, so a hung
 	// node does not hold up every load by AddrTimeout.
 	suspects map[string]bool
+	// quietLoads counts the loads in a row that changed nothing; see
+	// refreshGap.
+	quietLoads int
 }
 
 // waiter is one Refresh to answer when its load ends.
@@ -169,7 +175,7 @@ func (a *topologyActor) requestLoad(ctx actor.Context) {
 	if a.scheduled {
 		return
 	}
-	wait := a.cfg.MinRefreshInterval - time.Since(a.lastLoad)
+	wait := a.refreshGap() - time.Since(a.lastLoad)
 	if a.routes == nil || wait <= 0 {
 		a.startLoad(ctx)
 		return
@@ -177,6 +183,27 @@ func (a *topologyActor) requestLoad(ctx actor.Context) {
 	a.scheduled = true
 	root, self := ctx.ActorSystem().Root, ctx.Self()
 	a.timer = time.AfterFunc(wait, func() { root.Send(self, &refreshDue{}) })
+}
+
+// quietLoadsCap bounds the gap refreshGap grows to between loads that
+// find nothing new.
+const quietLoadsCap = 500 * time.Millisecond
+
+// refreshGap is the least time between the end of a load and the start of
+// the next: MinRefreshInterval, doubled for each load in a row that found
+// the layout unchanged or failed, up to quietLoadsCap (or
+// MinRefreshInterval, when larger). While nodes are down, every retry of
+// their commands asks for a load that finds nothing new: this keeps those
+// loads, each a new connection to a live node, at a few per second.
+func (a *topologyActor) refreshGap() time.Duration {
+	gap := a.cfg.MinRefreshInterval
+	for range min(a.quietLoads, 10) {
+		if gap >= quietLoadsCap {
+			break
+		}
+		gap = min(2*gap, quietLoadsCap)
+	}
+	return gap
 }
 
 // startTicker starts the periodic refresh, when configured.
@@ -338,6 +365,10 @@ func (a *topologyActor) finishLoad(ctx actor.Context, l *loaded) {
 		}
 		answer = a.routes
 	}
+	a.quietLoads++
+	if changed {
+		a.quietLoads = 0
+	}
 	var version uint64
 	if a.routes != nil {
 		version = a.routes.Version
@@ -383,6 +414,7 @@ func (a *topologyActor) redirect(ctx actor.Context, r *Redirect) {
 		ctx.Respond(a.routes)
 	}
 	if len(r.Moved) > 0 {
+		a.quietLoads = 0 // slots moved: the layout is changing
 		a.requestLoad(ctx)
 	}
 }
