@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -352,7 +353,11 @@ func (r silenceReader) Read(p []byte) (int, error) {
 // hands the batches on.
 func (c *pipeConn) finish(batches []*nodeBatch, kind, cause error) {
 	for _, b := range batches {
-		b.failUnanswered(fmt.Errorf("%w: %w", kind, cause))
+		if strings.Contains(cause.Error(), b.addr) { // a net error names it
+			b.failUnanswered(fmt.Errorf("%w: %w", kind, cause))
+		} else {
+			b.failUnanswered(fmt.Errorf("%w: %s: %w", kind, b.addr, cause))
+		}
 		c.hooks.done(b)
 	}
 }
