@@ -2,10 +2,13 @@ package redactor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -160,4 +163,138 @@ func TestNewSkipsHungSeed(t *testing.T) {
 	t.Logf("New with a hung seed first: %v", took.Round(time.Millisecond))
 	assert.Less(t, took, 3*time.Second, "one seed's budget (1s), and the load")
 	assert.Equal(t, redactor.Result{Value: "PONG"}, c.Do(testContext(t), "PING"))
+}
+
+// divertingDialer is a Config.Dialer that can send the dials of one node's
+// address to another address (a fake node), as if that node's address
+// now answered with something else.
+type divertingDialer struct {
+	mu    sync.Mutex
+	to    map[string]string     // a node's address -> where its dials go
+	conns map[string][]net.Conn // the connections to each node's own address
+}
+
+func (d *divertingDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.mu.Lock()
+	target := d.to[addr]
+	d.mu.Unlock()
+	if target == "" {
+		target = addr
+	}
+	var nd net.Dialer
+	nc, err := nd.DialContext(ctx, network, target)
+	if err == nil && target == addr {
+		d.mu.Lock()
+		if d.conns == nil {
+			d.conns = map[string][]net.Conn{}
+		}
+		d.conns[addr] = append(d.conns[addr], nc)
+		d.mu.Unlock()
+	}
+	return nc, err
+}
+
+// divert sends the dials of addr to target from now on ("" ends it), and
+// closes the connections to addr opened so far.
+func (d *divertingDialer) divert(addr, target string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.to == nil {
+		d.to = map[string]string{}
+	}
+	d.to[addr] = target
+	for _, nc := range d.conns[addr] {
+		nc.Close()
+	}
+	d.conns[addr] = nil
+}
+
+// garbageNode answers whatever a connection sends first with payload, then
+// keeps the connection open, reading, until the client closes it; it counts
+// the connections it served and those the client closed.
+type garbageNode struct {
+	*fakeNode
+	served, closedByClient atomic.Int64
+}
+
+func startGarbageNode(t *testing.T, payload string) *garbageNode {
+	g := &garbageNode{}
+	g.fakeNode = startFakeNode(t, func(c net.Conn) {
+		buf := make([]byte, 4096)
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+		g.served.Add(1)
+		c.Write([]byte(payload))
+		for {
+			if _, err := c.Read(buf); err != nil {
+				if errors.Is(err, io.EOF) {
+					g.closedByClient.Add(1)
+				}
+				return
+			}
+		}
+	})
+	return g
+}
+
+// TestNodeAnswersGarbage makes a master's address answer garbage once the
+// client is up (an HTTP server, random bytes, a bulk string longer than
+// MaxBulkLen): its commands fail with ErrProtocol, one line each, the
+// client closes each connection that sent it, the other masters' commands
+// in the same pipeline succeed, nothing panics, and once the address
+// answers as the node again so do its commands.
+func TestNodeAnswersGarbage(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	tagA, tagB := tagsOnTwoMastersOf(t, lc)
+	victim := ownerIn(t, lc, tagA)
+	for _, tt := range []struct {
+		name    string
+		payload string
+	}{
+		{name: "HTTP", payload: "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nThis is not Redis.\r\n"},
+		{name: "random bytes", payload: "\x9a\x03\xff\x00garbage\x17\r\n\xfe\x80"},
+		{name: "bulk string beyond MaxBulkLen", payload: "$99999999999\r\nabc"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := testContext(t)
+			dialer := &divertingDialer{}
+			c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs(), Dialer: dialer.dial})
+			require.NoError(t, err)
+			defer c.Close()
+			require.NoError(t, c.Do(ctx, "SET", tagA+"k", "a").Err)
+
+			garbage := startGarbageNode(t, tt.payload)
+			dialer.divert(victim, garbage.addr())
+			// Let the client's reader see its connection end: a command
+			// written in that instant would rightly get ErrUnknownOutcome.
+			time.Sleep(100 * time.Millisecond)
+
+			p := c.Pipeline()
+			p.Do("GET", tagA+"k")
+			p.Do("SET", tagA+"k", "b")
+			p.Do("SET", tagB+"k", "fine")
+			results, err := p.Exec(ctx)
+			require.NoError(t, err)
+			for _, r := range results[:2] {
+				assert.ErrorIs(t, r.Err, redactor.ErrProtocol)
+				assert.ErrorIs(t, r.Err, redactor.ErrUnknownOutcome, "written, and no valid reply came")
+				assert.NotContains(t, r.Err.Error(), "\n")
+				assert.Equal(t, 1, strings.Count(r.Err.Error(), victim), "names the node once: %v", r.Err)
+			}
+			t.Logf("%s: %v", tt.name, results[0].Err)
+			assert.Equal(t, redactor.Result{Value: "OK"}, results[2], "another master's command")
+			assert.Positive(t, garbage.served.Load())
+			assert.Eventually(t, func() bool { return garbage.closedByClient.Load() == garbage.served.Load() },
+				5*time.Second, 10*time.Millisecond, "the client closes every connection that sent garbage")
+
+			r := c.Do(ctx, "GET", tagA+"k")
+			assert.ErrorIs(t, r.Err, redactor.ErrProtocol, "a new connection, the same garbage")
+
+			dialer.divert(victim, "")
+			garbage.close()
+			assert.Eventually(t, func() bool { return c.Do(ctx, "GET", tagA+"k").Value == "a" },
+				10*time.Second, 20*time.Millisecond, "served again once the address answers as the node")
+		})
+	}
 }
