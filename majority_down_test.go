@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,6 +146,7 @@ func TestMajorityOfMastersDown(t *testing.T) {
 			r, took := do(10*time.Second, "SET", tags[victims[0]]+"k", "x")
 			assert.ErrorIs(t, r.Err, tt.deadErr)
 			assert.Less(t, took, tt.within)
+			assert.Equal(t, 1, strings.Count(r.Err.Error(), victims[0]), "names the node once: %v", r.Err)
 			t.Logf("a down master's SET failed after %v: %v", took.Round(time.Millisecond), r.Err)
 
 			// Commands to every master without pause, each with a short

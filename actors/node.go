@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -228,7 +229,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 		if execCtx.Err() != nil {
 			err = execCtx.Err() // the caller gave up; the node may be fine
 		} else {
-			err = fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err)
+			err = fmt.Errorf("%w: %w", ErrNotSent, unreachable(n.cfg.Addr, err))
 		}
 		b.failUnanswered(err)
 		ctx.Send(b.coordinator, b.doneMsg())
@@ -238,6 +239,16 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 		b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNotSent, n.cfg.Addr, net.ErrClosed))
 		ctx.Send(b.coordinator, b.doneMsg())
 	}
+}
+
+// unreachable is the error of a failed dial of the node at addr: it
+// matches ErrNodeUnreachable and names addr once (a dial error names it
+// already).
+func unreachable(addr string, err error) error {
+	if !strings.Contains(err.Error(), addr) {
+		err = fmt.Errorf("%s: %w", addr, err)
+	}
+	return wire.Mark(ErrNodeUnreachable, "node unreachable", err)
 }
 
 // Dial backoff: after a failed dial the node actor fails batches at once,
