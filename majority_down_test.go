@@ -218,3 +218,37 @@ func TestMajorityOfMastersDown(t *testing.T) {
 		})
 	}
 }
+
+// TestStoppedMasterFailsOver stops (SIGSTOP) a master that has a replica:
+// the cluster fails over to the replica after the node timeout, and the
+// client, whose layout loads try the hung node last, moves the slots'
+// commands to the new master.
+func TestStoppedMasterFailsOver(t *testing.T) {
+	const nodeTimeout = time.Second
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3, Replicas: 1, NodeTimeout: nodeTimeout})
+	c, err := redactor.New(testContext(t), redactor.Config{Addrs: lc.Addrs(), ReadTimeout: time.Second})
+	require.NoError(t, err)
+	defer c.Close()
+	tags := tagPerMaster(t, lc)
+	victim := c.Nodes()[0].Addr // the first address a layout load tries
+	require.NoError(t, c.Do(testContext(t), "SET", tags[victim]+"k", "v").Err)
+
+	stoppedAt := time.Now()
+	require.NoError(t, lc.Pause(victim))
+	defer lc.Resume(victim)
+	var served time.Duration
+	for time.Since(stoppedAt) < 30*time.Second {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		r := c.Do(ctx, "SET", tags[victim]+"k", "w")
+		cancel()
+		if r.Err == nil {
+			served = time.Since(stoppedAt)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("the stopped master's slots served by its replica %v after the stop (node timeout %v)",
+		served.Round(time.Millisecond), nodeTimeout)
+	require.NotZero(t, served, "the client follows the failover")
+	assert.Less(t, served, 10*time.Second)
+}
