@@ -104,16 +104,19 @@ func TestNewHostileSeeds(t *testing.T) {
 	const dialTimeout, readTimeout = 500 * time.Millisecond, 500 * time.Millisecond
 	perSeed := dialTimeout + readTimeout // the budget of each address of a layout load
 	tests := []struct {
-		name    string
-		seeds   []string
-		wantErr error
-		within  time.Duration // New fails sooner
-		want    string        // the whole text, where it is fixed; %s is the first seed
+		name     string
+		seeds    []string
+		password string // a handshake to wait for before the layout load
+		wantErr  error
+		within   time.Duration // New fails sooner
+		want     string        // the whole text, where it is fixed; %s is the first seed
 	}{
 		{name: "nobody listens", seeds: []string{deadAddr(t), deadAddr(t)}, wantErr: redactor.ErrNodeUnreachable,
 			within: dialTimeout},
 		{name: "accepts and stays silent", seeds: []string{startFakeNode(t, silent).addr(), startFakeNode(t, silent).addr()},
 			wantErr: redactor.ErrNodeUnreachable, within: 2*perSeed + time.Second},
+		{name: "accepts and stays silent, with a password", seeds: []string{startFakeNode(t, silent).addr()}, password: "secret",
+			wantErr: redactor.ErrNodeUnreachable, within: perSeed + time.Second},
 		{name: "an HTTP server", seeds: []string{startFakeNode(t, answers("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")).addr()},
 			wantErr: redactor.ErrProtocol, within: dialTimeout,
 			want: "redactor: topology: loading the cluster layout: %s: CLUSTER SHARDS: resp: protocol error: unknown reply type 'H'"},
@@ -128,7 +131,8 @@ func TestNewHostileSeeds(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			start := time.Now()
-			c, err := redactor.New(ctx, redactor.Config{Addrs: tt.seeds, DialTimeout: dialTimeout, ReadTimeout: readTimeout})
+			c, err := redactor.New(ctx, redactor.Config{Addrs: tt.seeds, Password: tt.password,
+				DialTimeout: dialTimeout, ReadTimeout: readTimeout})
 			took := time.Since(start)
 			if c != nil {
 				c.Close()

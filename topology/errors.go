@@ -19,7 +19,8 @@ type addrError struct {
 }
 
 func (e *addrError) Error() string {
-	msg := e.err.Error()
+	// The load's own error says "redactor:" already.
+	msg := strings.TrimPrefix(e.err.Error(), "redactor: ")
 	if strings.Contains(msg, e.addr) {
 		return msg
 	}

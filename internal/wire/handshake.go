@@ -103,7 +103,7 @@ func (h Handshake) Run(ctx context.Context, nc net.Conn, addr string) error {
 		buf = resp.AppendCommand(buf, cmd)
 	}
 	if _, err := nc.Write(buf); err != nil {
-		return fmt.Errorf("redactor: %s: connection setup: %w", addr, ctxErr(ctx, err))
+		return setupFailed(addr, ctxErr(ctx, err))
 	}
 	// Only the handshake's replies may be read here: no byte is buffered
 	// past them, since the server sends nothing unasked before a command.
@@ -121,13 +121,23 @@ func (h Handshake) Run(ctx context.Context, nc net.Conn, addr string) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("redactor: %s: connection setup: %w", addr, ctxErr(ctx, err))
+			return setupFailed(addr, ctxErr(ctx, err))
 		}
 	}
 	if br.Buffered() > 0 {
 		return fmt.Errorf("redactor: %s: connection setup: %d unexpected bytes after the replies", addr, br.Buffered())
 	}
 	return failed
+}
+
+// setupFailed is the error of a setup that failed on the way (I/O, a
+// malformed reply): it names addr unless err does already (a net error
+// names the address dialed).
+func setupFailed(addr string, err error) error {
+	if strings.Contains(err.Error(), addr) {
+		return fmt.Errorf("redactor: connection setup: %w", err)
+	}
+	return fmt.Errorf("redactor: %s: connection setup: %w", addr, err)
 }
 
 // setupError is the error of a setup command the server refused.
