@@ -59,6 +59,14 @@ type NodeConfig struct {
 	// beyond them is a protocol error (resp.ErrProtocol), which breaks
 	// its connection. The zero value is resp's defaults.
 	Limits resp.Limits
+	// MaxInFlight and MaxInFlightBytes bound, on each pipelined
+	// connection of the node, the commands and their argument bytes
+	// written and not yet answered; batches beyond the bound wait, in
+	// order, for replies to come, and those whose caller gave up meanwhile
+	// are dropped unwritten (ErrNotSent, ErrCanceled). A batch larger than
+	// the bound is written alone. Zero means no bound.
+	MaxInFlight      int
+	MaxInFlightBytes int64
 	// ProbeInterval, when positive, makes the node actor PING its node
 	// that often on a connection of its own, for replica reads: the
 	// latency ReadNearest compares, and a node that fails is paused. It
@@ -275,7 +283,8 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 		dial = n.cfg.DialReadOnly
 	}
 	conn, err := dialPipe(dialCtx, dial, n.cfg.Addr,
-		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout}, n.cfg.Limits,
+		connOptions{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout,
+			inFlight: flowLimit{cmds: n.cfg.MaxInFlight, bytes: n.cfg.MaxInFlightBytes}}, n.cfg.Limits,
 		connHooks{
 			done: func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
 			broken: func(c *pipeConn, err error, quiet bool) {

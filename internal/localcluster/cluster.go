@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 )
 
 // ErrUnknownNode is returned (wrapped) by Kill for an address that is not the
@@ -60,6 +61,7 @@ type node struct {
 	firstSlot int // first slot owned, -1 when none
 	proc      *process
 	client    *client
+	paused    bool // by Pause, until Resume
 }
 
 // name identifies the node in messages.
@@ -219,6 +221,14 @@ func (c *Cluster) stop() error {
 			continue
 		}
 		n.client.close()
+		c.mu.Lock()
+		paused := n.paused
+		c.mu.Unlock()
+		if paused {
+			// A stopped process would leave SIGTERM pending until the
+			// grace ran out.
+			n.proc.signal(syscall.SIGCONT)
+		}
 		wg.Go(func() { errs[i] = n.proc.stop(stopGrace) })
 	}
 	wg.Wait()
