@@ -35,7 +35,7 @@ type stallLoad struct {
 	wg      sync.WaitGroup
 	// ok counts the SETs answered OK; wrong counts results that are
 	// neither OK nor an error of a call that gave up.
-	ok, wrong atomic.Int64
+	ok, wrong  atomic.Int64
 	firstWrong atomic.Pointer[string]
 }
 

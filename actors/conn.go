@@ -78,9 +78,9 @@ type connHooks struct {
 // bytes left, so a failure gives each command the outcome it really had:
 // not sent, or unknown.
 type pipeConn struct {
-	nc       net.Conn
-	hooks    connHooks
-	opts     connOptions
+	nc    net.Conn
+	hooks connHooks
+	opts  connOptions
 
 	mu       sync.Mutex
 	pending  []*nodeBatch // handed over, not yet written
@@ -107,7 +107,7 @@ type pipeConn struct {
 // dialPipe connects to addr and starts the writer and the reader, which
 // decodes by limits.
 func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn, error), addr string,
-	opts     connOptions, limits resp.Limits, hooks connHooks) (*pipeConn, error) {
+	opts connOptions, limits resp.Limits, hooks connHooks) (*pipeConn, error) {
 	nc, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
