@@ -161,3 +161,61 @@ func TestStalledMasterHoldsNothingUp(t *testing.T) {
 	assert.Less(t, heapLate, heapEarly+16<<20, "the heap grew while the master was stalled")
 	assert.Greater(t, stalledLoad.ok.Load()-stalledAfter, int64(1000), "pipelines to the resumed master do not succeed again")
 }
+
+// TestPipelineStreamsThroughTheBound runs pipelines far larger than a
+// small in-flight bound, in both modes, with a transaction block larger
+// than the bound in the middle: every command gets its own reply in queue
+// order, and the block runs whole.
+func TestPipelineStreamsThroughTheBound(t *testing.T) {
+	c := newClient(t, redactor.Config{MaxInFlight: 500, MaxInFlightBytes: 64 << 10})
+	ctx := testContext(t)
+	keys := keysFor(t, 20000)
+	counter := "{" + t.Name() + "}:counter"
+	for _, parallel := range []bool{true, false} {
+		p := c.Pipeline(redactor.WithParallel(parallel))
+		for i, k := range keys {
+			p.Do("SET", k, fmt.Sprintf("%d:%v", i, parallel))
+			if i == len(keys)/2 {
+				p.Do("DEL", counter)
+				p.Do("MULTI")
+				for range 1200 {
+					p.Do("INCR", counter)
+				}
+				p.Do("EXEC")
+			}
+		}
+		for _, k := range keys {
+			p.Do("GET", k)
+		}
+		results, err := p.Exec(ctx)
+		require.NoError(t, err)
+		require.Len(t, results, 2*len(keys)+1203)
+		at := 0
+		for i := range keys {
+			require.NoError(t, results[at].Err)
+			require.Equal(t, "OK", results[at].Value)
+			at++
+			if i == len(keys)/2 {
+				require.NoError(t, results[at].Err) // DEL
+				at++
+				require.NoError(t, results[at].Err)
+				require.Equal(t, "OK", results[at].Value) // MULTI
+				at++
+				for range 1200 {
+					require.Equal(t, "QUEUED", results[at].Value)
+					at++
+				}
+				replies, ok := results[at].Value.([]any)
+				require.True(t, ok, "EXEC: %v %v", results[at].Value, results[at].Err)
+				require.Len(t, replies, 1200)
+				require.Equal(t, int64(1200), replies[1199])
+				at++
+			}
+		}
+		for i := range keys {
+			require.NoError(t, results[at].Err)
+			require.Equal(t, fmt.Sprintf("%d:%v", i, parallel), results[at].Value, "GET %s", keys[i])
+			at++
+		}
+	}
+}

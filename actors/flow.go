@@ -40,14 +40,17 @@ func (c *pipeConn) fits(b *nodeBatch) bool {
 
 // admit takes from the pending list the batches the bound lets the writer
 // write now, counting them in flight, and returns them, in spare's memory
-// when the rest must stay; and the batches it dropped as abandoned, to
-// fail outside the lock. Called with c.mu held.
+// when some must stay; and the batches it dropped because their callers
+// gave up, to fail outside the lock (none is ever written). Called with
+// c.mu held.
 func (c *pipeConn) admit(spare []*nodeBatch) (batches, nextSpare, dropped []*nodeBatch) {
 	k := 0
-	for ; k < len(c.pending) && c.fits(c.pending[k]); k++ {
+	for ; k < len(c.pending); k++ {
 		b := c.pending[k]
-		c.inCmds += len(b.idx)
-		c.inBytes += int64(b.bytes)
+		if b.abandoned() || !c.fits(b) {
+			break
+		}
+		c.take(b)
 	}
 	if k == len(c.pending) {
 		// All of it: swap the lists, so that the owner appends to one
@@ -56,15 +59,33 @@ func (c *pipeConn) admit(spare []*nodeBatch) (batches, nextSpare, dropped []*nod
 		batches, c.pending = c.pending, spare[:0]
 		return batches, nil, nil
 	}
-	c.starved = true
 	batches = append(spare[:0], c.pending[:k]...)
+	for ; k < len(c.pending); k++ {
+		b := c.pending[k]
+		if b.abandoned() {
+			dropped = append(dropped, b)
+			continue
+		}
+		if !c.fits(b) {
+			break
+		}
+		c.take(b)
+		batches = append(batches, b)
+	}
 	n := copy(c.pending, c.pending[k:])
 	clear(c.pending[n:])
 	c.pending = c.pending[:n]
-	if len(c.pending) >= max(c.pruneAt, minPrune) {
-		dropped = c.prune()
+	c.starved = n > 0
+	if c.starved && n >= max(c.pruneAt, minPrune) {
+		dropped = append(dropped, c.prune()...)
 	}
 	return batches, nil, dropped
+}
+
+// take counts b in flight. Called with c.mu held.
+func (c *pipeConn) take(b *nodeBatch) {
+	c.inCmds += len(b.idx)
+	c.inBytes += int64(b.bytes)
 }
 
 // release counts b, answered or failed, out of what is in flight, and
@@ -148,7 +169,11 @@ func (c *coordinator) cutBatch(b *nodeBatch) []*nodeBatch {
 	}
 	for k, i := range b.idx {
 		size := int64(argBytes(e.command(i)))
-		full := (maxCmds > 0 && k-start >= maxCmds) || (maxBytes > 0 && bytes+size > maxBytes)
+		n := 1 // the commands that must go in the same part
+		if block, ok := e.txBlockAt(i); ok {
+			n = block.end - block.start + 1
+		}
+		full := (maxCmds > 0 && k-start+n > maxCmds) || (maxBytes > 0 && bytes+size > maxBytes)
 		if k > start && full && !e.insideTx(i) {
 			cut(k)
 		}
