@@ -123,13 +123,19 @@ func (c *pipeConn) prune() []*nodeBatch {
 // callers gave up, and hands them on.
 func (c *pipeConn) dropAbandoned(batches []*nodeBatch) {
 	for _, b := range batches {
-		cause := context.Cause(b.exec.ctx())
-		if cause == nil {
-			cause = errAbandoned
-		}
-		b.failUnanswered(fmt.Errorf("%w: %w: %w", ErrNotSent, ErrCanceled, cause))
+		b.failUnanswered(canceledErr(b.exec.ctx()))
 		c.hooks.done(b)
 	}
+}
+
+// canceledErr is the error of a command never sent because its caller
+// gave up: ErrNotSent and ErrCanceled, wrapping ctx's cause.
+func canceledErr(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = errAbandoned
+	}
+	return fmt.Errorf("%w: %w: %w", ErrNotSent, ErrCanceled, cause)
 }
 
 // abandoned reports whether b's caller gave up: its context ended, or its

@@ -219,8 +219,8 @@ func (n *nodeActor) setConn(lane int, conn *pipeConn) {
 // are in.
 func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 	execCtx := b.exec.ctx()
-	if err := execCtx.Err(); err != nil {
-		b.failUnanswered(err)
+	if execCtx.Err() != nil {
+		b.failUnanswered(canceledErr(execCtx))
 		ctx.Send(b.coordinator, b.doneMsg())
 		return
 	}
@@ -235,7 +235,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 	n.setConn(lane, nil) // closed since: dial afresh
 	if err := n.connect(ctx, execCtx, lane); err != nil {
 		if execCtx.Err() != nil {
-			err = execCtx.Err() // the caller gave up; the node may be fine
+			err = canceledErr(execCtx) // the caller gave up; the node may be fine
 		} else {
 			err = fmt.Errorf("%w: %w: %s: %w", ErrNotSent, ErrNodeUnreachable, n.cfg.Addr, err)
 		}
