@@ -128,7 +128,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			return withMiddleware(actors.NodeProps(actors.NodeConfig{Addr: addr, Dial: c.dial, Dispatcher: c.workers, Registry: registry,
 				ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, DedicatedConns: cfg.BlockingPoolSize,
 				Publish: c.events.publish, OnPush: c.onPush, DrainTimeout: cfg.CloseTimeout, Limits: cfg.limits(),
-				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom)}), cfg.NodeMiddleware)
+				DialReadOnly: c.dialReadOnly, ProbeInterval: probeInterval(cfg.ReadFrom),
+				MaxInFlight: cfg.MaxInFlight, MaxInFlightBytes: cfg.MaxInFlightBytes}), cfg.NodeMiddleware)
 		},
 		Policies:           cfg.CommandPolicies,
 		AddrTimeout:        cfg.layoutAddrTimeout(),
@@ -158,8 +159,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		Publish:      publish,
 		Registry:     registry,
 		ReadFrom:     cfg.ReadFrom,
-		OnBatch:      onBatch,
-		OnExec:       onExec,
+		// Several parts of a streamed pipeline fit the bound at once.
+		MaxBatchCommands: cfg.MaxInFlight / 4,
+		MaxBatchBytes:    cfg.MaxInFlightBytes / 4,
+		OnBatch:          onBatch,
+		OnExec:           onExec,
 	}), cfg.CoordinatorMiddleware)
 	for range coordinatorCount() {
 		c.coordinators = append(c.coordinators, c.system.Root.SpawnPrefix(props, "redactor-coordinator"))

@@ -117,6 +117,21 @@ type Config struct {
 	// negative: no limit.
 	WriteTimeout time.Duration
 
+	// MaxInFlight and MaxInFlightBytes bound, on each pipelined connection
+	// to a node, the commands and their argument bytes written and not yet
+	// answered: the client's backpressure. A pipeline beyond the bound
+	// waits, inside its context, for replies to come, in order, while the
+	// other nodes' connections go on; one whose context ends while it
+	// waits is dropped unwritten (ErrNotSent and ErrCanceled), so callers
+	// that time out against a stalled node and try again never grow what
+	// waits for it. A node batch larger than a quarter of the bound is cut
+	// (between commands, never inside a transaction) and streamed through
+	// it. Each node has up to three such connections (the shared one, one
+	// for batches of 4 MB and more, one for replica reads). Defaults:
+	// 32768 commands, 64 MiB; negative: no bound.
+	MaxInFlight      int
+	MaxInFlightBytes int64
+
 	// BlockingPoolSize bounds, per node, the connections of their own that
 	// commands which may block (BLPOP, BLMOVE, XREAD BLOCK, ...) run on, so
 	// they never hold up the shared pipelined connection. More such
@@ -299,6 +314,18 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.WriteTimeout = 0
 	}
 	switch {
+	case cfg.MaxInFlight == 0:
+		cfg.MaxInFlight = defaultMaxInFlight
+	case cfg.MaxInFlight < 0:
+		cfg.MaxInFlight = 0
+	}
+	switch {
+	case cfg.MaxInFlightBytes == 0:
+		cfg.MaxInFlightBytes = defaultMaxInFlightBytes
+	case cfg.MaxInFlightBytes < 0:
+		cfg.MaxInFlightBytes = 0
+	}
+	switch {
 	case cfg.BlockingPoolSize < 0:
 		return cfg, fmt.Errorf("%w: negative BlockingPoolSize %d", ErrInvalidConfig, cfg.BlockingPoolSize)
 	case cfg.BlockingPoolSize == 0:
@@ -361,6 +388,15 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	return cfg, nil
 }
+
+// The defaults of Config.MaxInFlight and MaxInFlightBytes: far more than
+// a connection needs in flight to keep its node busy (a pipe of 1 ms
+// round trip at 10 Gbit/s holds about 1.2 MB), and small enough that a
+// stalled node holds little.
+const (
+	defaultMaxInFlight      = 32768
+	defaultMaxInFlightBytes = 64 << 20
+)
 
 // limits returns the reply limits the client's connections decode by.
 func (cfg *Config) limits() resp.Limits {

@@ -221,7 +221,10 @@ func (m *subManager) subscribed(ev *subscribed) {
 // channels live; other redirects and unavailability are retried; any
 // other error fails the adds waiting for the channels.
 func (m *subManager) refused(ev *refused) {
-	_, movedTo, _ := ev.err.IsMoved()
+	_, movedTo, moved := ev.err.IsMoved()
+	if moved {
+		movedTo = resp.SameHost(movedTo, ev.conn.addr)
+	}
 	for _, ch := range ev.cmd.channels {
 		if p := m.wanted[ch]; p != nil && p.conn == ev.conn {
 			p.conn, p.confirmed, p.movedTo = nil, false, movedTo

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redactor-go/redactor"
+	"github.com/redactor-go/redactor/actors"
 	"github.com/redactor-go/redactor/internal/localcluster"
 	"github.com/redactor-go/redactor/topology"
 )
@@ -408,4 +409,77 @@ func TestPeriodicRefresh(t *testing.T) {
 	}, 5*time.Second, 20*time.Millisecond, "a periodic load picked up the moved slot")
 	_, _, moved, _ := events.snapshot()
 	assert.Zero(t, moved, "no command was redirected")
+}
+
+// TestRedirectWithoutHost runs a cluster whose nodes announce no endpoint
+// (cluster-preferred-endpoint-type unknown-endpoint): a MOVED then names
+// only a port ("MOVED 42 :7001"), meaning the host the client asked. The
+// client follows it there, for a single command and for a pipeline, and
+// an ASK the same way.
+func TestRedirectWithoutHost(t *testing.T) {
+	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3,
+		ServerArgs: []string{"--cluster-preferred-endpoint-type", "unknown-endpoint"}}, redactor.Config{})
+	ctx := testContext(t)
+	from, to := lc.Addrs()[0], lc.Addrs()[1]
+	owned, err := lc.SlotsOf(ctx, from)
+	require.NoError(t, err)
+	keys := append(keysInSlots(t.Name(), owned[:1], 1), keysInSlots(t.Name(), owned[1:2], 1)...)
+	keys = append(keys, keysInSlots(t.Name(), owned[2:3], 1)...)
+	for _, k := range keys {
+		require.NoError(t, c.Do(ctx, "SET", k, "v:"+k).Err)
+	}
+	var (
+		mu        sync.Mutex
+		redirects []string // the addresses the client's redirect events name
+	)
+	obs := redactor.Observe(c, func(e redactor.Event) {
+		if r, ok := e.Payload.(*actors.Redirected); ok {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range r.Moved {
+				redirects = append(redirects, m.Addr)
+			}
+			redirects = append(redirects, r.Asked...)
+		}
+	})
+	defer obs.Stop()
+
+	// MOVED: the client's map is stale for the keys' slots.
+	slots := []int{int(topology.Slot(keys[0])), int(topology.Slot(keys[1]))}
+	require.NoError(t, lc.MoveSlots(ctx, slots, from, to))
+	_, port, _ := strings.Cut(to, ":")
+	require.ErrorContains(t, lc.Do(ctx, from, nil, "GET", keys[0]), fmt.Sprintf("MOVED %d :%s", slots[0], port),
+		"the node names no host in its redirect")
+	r := c.Do(ctx, "GET", keys[0])
+	require.NoError(t, r.Err)
+	assert.Equal(t, "v:"+keys[0], r.Value)
+	p := c.Pipeline()
+	p.Do("GET", keys[1])
+	p.Do("SET", keys[1], "again")
+	p.Do("GET", keys[1])
+	results, err := p.Exec(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []redactor.Result{{Value: "v:" + keys[1]}, {Value: "OK"}, {Value: "again"}}, results)
+
+	// ASK: the third key's slot is migrating, the key already moved.
+	slot := int(topology.Slot(keys[2]))
+	require.NoError(t, lc.BeginMigration(ctx, slot, from, to))
+	require.NoError(t, lc.MigrateKeys(ctx, slot, from, to))
+	r = c.Do(ctx, "GET", keys[2])
+	require.NoError(t, r.Err)
+	assert.Equal(t, "v:"+keys[2], r.Value)
+	require.NoError(t, lc.FinishMigration(ctx, slot, from, to))
+	assert.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(redirects) >= 2
+	}, 5*time.Second, 10*time.Millisecond, "no redirect events")
+	mu.Lock()
+	defer mu.Unlock()
+	for _, addr := range redirects {
+		assert.Equal(t, to, addr, "a redirect was followed to another address than the node's")
+	}
+	for _, n := range c.Nodes() {
+		assert.NotEmpty(t, strings.Split(n.Addr, ":")[0], "a node without a host: %s", n.Addr)
+	}
 }

@@ -306,8 +306,11 @@ func TestSplitPartsFollowRedirects(t *testing.T) {
 		assert.Equal(t, redactor.Result{Value: values}, results[0], "parallel=%v", parallel)
 		assert.Equal(t, redactor.Result{Value: int64(len(keys))}, results[1], "parallel=%v", parallel)
 	}
-	_, _, movedSlots, _ := events.snapshot()
-	assert.GreaterOrEqual(t, movedSlots, 1, "parts were redirected by MOVED")
+	// Events reach observers asynchronously.
+	assert.Eventually(t, func() bool {
+		_, _, movedSlots, _ := events.snapshot()
+		return movedSlots >= 1
+	}, 5*time.Second, 10*time.Millisecond, "parts were redirected by MOVED")
 
 	// ASK: one key's slot is migrating, its key already on the target.
 	key := keys[0]
@@ -329,8 +332,10 @@ func TestSplitPartsFollowRedirects(t *testing.T) {
 	assert.Equal(t, redactor.Result{Value: values}, results[0])
 	assert.Equal(t, redactor.Result{Value: int64(3)}, results[1], "the migrated key was deleted on the target")
 	assert.Equal(t, redactor.Result{Value: int64(len(keys) - 3)}, results[2])
-	_, _, _, asked := events.snapshot()
-	assert.Positive(t, asked, "a part followed ASK")
+	assert.Eventually(t, func() bool {
+		_, _, _, asked := events.snapshot()
+		return asked > 0
+	}, 5*time.Second, 10*time.Millisecond, "a part followed ASK")
 	require.NoError(t, lc.FinishMigration(ctx, slot, src, dst))
 	direct := dialDirect(t, dst).pipeline(t, [][]string{{"EXISTS", key}})
 	require.NoError(t, direct[0].Err)

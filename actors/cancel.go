@@ -91,8 +91,10 @@ func (c *coordinator) cancel(msg *Cancel) {
 		out[f.cmd] = mergeParts(e.Commands[f.cmd], parts, f.policy, f.keys)
 	}
 	msg.Reply <- out
-	// Nothing more is sent for it; batches in flight complete unread.
+	// Nothing more is sent for it; batches in flight complete unread, but
+	// for those still waiting to be written, which are dropped.
 	e.canceled = true
+	e.abandoned.Store(true)
 	e.queue, e.awaitingRoutes, e.backoff, e.byAddr = nil, nil, nil, nil
 	if t := c.timers[e]; t != nil {
 		t.Stop()

@@ -34,12 +34,23 @@ var (
 // ended: a server's idle timeout, a proxy or a load balancer.
 var errIdleClosed = errors.New("closed by the peer while idle")
 
-// connTimeouts bound a pipelined connection's I/O.
-type connTimeouts struct {
+// connOptions bound a pipelined connection's I/O.
+type connOptions struct {
 	// read bounds the silence while replies are due; zero means none.
 	read time.Duration
 	// write bounds one write; zero means none.
 	write time.Duration
+	// inFlight bounds what the connection has written without having read
+	// all its replies yet; batches beyond it wait, in order, until replies
+	// come (see pipeConn.admit).
+	inFlight flowLimit
+}
+
+// flowLimit bounds commands and their argument bytes; a zero field means
+// no bound of that kind.
+type flowLimit struct {
+	cmds  int
+	bytes int64
 }
 
 // connHooks tell the connection's owner (the node actor) what happened.
@@ -68,9 +79,9 @@ type connHooks struct {
 // bytes left, so a failure gives each command the outcome it really had:
 // not sent, or unknown.
 type pipeConn struct {
-	nc       net.Conn
-	hooks    connHooks
-	timeouts connTimeouts
+	nc    net.Conn
+	hooks connHooks
+	opts  connOptions
 
 	mu       sync.Mutex
 	pending  []*nodeBatch // handed over, not yet written
@@ -80,6 +91,15 @@ type pipeConn struct {
 	isClosed bool
 	quiet    bool         // the peer closed it while idle
 	silence  atomic.Int64 // the bound on silence now, in ns; 0 while idle
+	// inCmds and inBytes are what the batches taken by the writer and not
+	// yet answered hold, against opts.inFlight; starved is set while
+	// batches wait for them to fall.
+	inCmds  int
+	inBytes int64
+	starved bool
+	// pruneAt is the length of pending at which send next drops the
+	// batches whose callers gave up.
+	pruneAt int
 
 	writerWake chan struct{}
 	stopped    sync.WaitGroup // the writer and the reader
@@ -88,12 +108,12 @@ type pipeConn struct {
 // dialPipe connects to addr and starts the writer and the reader, which
 // decodes by limits.
 func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn, error), addr string,
-	timeouts connTimeouts, limits resp.Limits, hooks connHooks) (*pipeConn, error) {
+	opts connOptions, limits resp.Limits, hooks connHooks) (*pipeConn, error) {
 	nc, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
-	c := &pipeConn{nc: nc, timeouts: timeouts, hooks: hooks, writerWake: make(chan struct{}, 1)}
+	c := &pipeConn{nc: nc, opts: opts, hooks: hooks, writerWake: make(chan struct{}, 1)}
 	c.wrote = sync.NewCond(&c.mu)
 	c.stopped.Add(2)
 	go c.write()
@@ -113,8 +133,13 @@ func (c *pipeConn) send(b *nodeBatch) bool {
 		return false
 	}
 	c.pending = append(c.pending, b)
+	var dropped []*nodeBatch
+	if len(c.pending) >= max(c.pruneAt, minPrune) {
+		dropped = c.prune()
+	}
 	c.mu.Unlock()
 	wake(c.writerWake)
+	c.dropAbandoned(dropped)
 	return true
 }
 
@@ -149,17 +174,20 @@ func (c *pipeConn) write() {
 		// (fewer, larger writes); when nothing else is ready it costs
 		// well under a microsecond.
 		runtime.Gosched()
-		// Swap the handed-over list with the spare one, so the owner
-		// appends to one while the writer works through the other.
 		c.mu.Lock()
-		batches, closed := c.pending, c.isClosed
-		c.pending, spare = spare[:0], nil
-		c.writing = !closed && len(batches) > 0
-		c.mu.Unlock()
+		closed := c.isClosed
 		if closed {
+			batches := c.pending
+			c.pending = nil
+			c.mu.Unlock()
 			c.handBack(batches)
 			return
 		}
+		var batches, dropped []*nodeBatch
+		batches, spare, dropped = c.admit(spare)
+		c.writing = len(batches) > 0
+		c.mu.Unlock()
+		c.dropAbandoned(dropped)
 		if len(batches) == 0 {
 			spare = batches
 			continue
@@ -170,8 +198,8 @@ func (c *pipeConn) write() {
 			b.encode(&w)
 			ends = append(ends, w.size)
 		}
-		if c.timeouts.write > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(c.timeouts.write))
+		if c.opts.write > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(c.opts.write))
 		}
 		n, err := w.writeTo(c.nc)
 		w.reset() // drop the references to the values written
@@ -240,10 +268,10 @@ func (c *pipeConn) writeOff() {
 // timeout, plus what b may make the server wait (WAIT). Called with c.mu
 // held.
 func (c *pipeConn) armSilence(b *nodeBatch) {
-	if c.timeouts.read <= 0 {
+	if c.opts.read <= 0 {
 		return
 	}
-	bound := c.timeouts.read + b.waitFor
+	bound := c.opts.read + b.waitFor
 	c.silence.Store(int64(bound))
 	c.nc.SetReadDeadline(time.Now().Add(bound))
 }
@@ -301,8 +329,8 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 			return
 		}
 		b := c.inflight[0]
-		if c.timeouts.read > 0 {
-			c.silence.Store(int64(c.timeouts.read + b.waitFor))
+		if c.opts.read > 0 {
+			c.silence.Store(int64(c.opts.read + b.waitFor))
 		}
 		c.mu.Unlock()
 
@@ -322,6 +350,7 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 		if err == nil {
 			c.inflight[0] = nil
 			c.inflight = c.inflight[1:]
+			c.release(b)
 		} else {
 			rest, c.inflight = c.inflight, nil
 		}

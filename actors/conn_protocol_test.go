@@ -77,7 +77,7 @@ func TestProtocolErrorFailsTheConnection(t *testing.T) {
 			var accepted atomic.Int32
 			addr := garblingNode(t, 5, 2, g.bytes, &accepted)
 			p := newConnProbe()
-			c := dialTest(t, addr, connTimeouts{read: 5 * time.Second}, p)
+			c := dialTest(t, addr, connOptions{read: 5 * time.Second}, p)
 			require.True(t, c.send(batchOf([]string{"SET", "a", "1"}, []string{"SET", "b", "2"}, []string{"SET", "c", "3"}, []string{"SET", "d", "4"})))
 			require.True(t, c.send(batchOf([]string{"GET", "a"})))
 			first, second := <-p.done, <-p.done
@@ -177,7 +177,7 @@ func attributeBomb(t *testing.T) {
 		nc.Write([]byte("+OK\r\n" + bomb))
 	})
 	p := newConnProbe()
-	c := dialTest(t, addr, connTimeouts{read: 10 * time.Second}, p)
+	c := dialTest(t, addr, connOptions{read: 10 * time.Second}, p)
 	require.True(t, c.send(batchOf([]string{"SET", "a", "1"}, []string{"GET", "a"})))
 	b := <-p.done
 	assert.Equal(t, Result{Value: "OK"}, b.exec.Results[0])

@@ -80,7 +80,7 @@ func (p *connProbe) hooks() connHooks {
 	}
 }
 
-func dialTest(t *testing.T, addr string, timeouts connTimeouts, p *connProbe) *pipeConn {
+func dialTest(t *testing.T, addr string, timeouts connOptions, p *connProbe) *pipeConn {
 	t.Helper()
 	var d net.Dialer
 	c, err := dialPipe(t.Context(), func(ctx context.Context, addr string) (net.Conn, error) {
@@ -115,7 +115,7 @@ func TestReadTimeoutBoundsSilence(t *testing.T) {
 	p := newConnProbe()
 	// Replies 40 ms apart, a 200 ms bound on silence: a margin for a
 	// loaded host.
-	c := dialTest(t, addr, connTimeouts{read: 200 * time.Millisecond}, p)
+	c := dialTest(t, addr, connOptions{read: 200 * time.Millisecond}, p)
 	var cmds [][]string
 	for range 10 {
 		cmds = append(cmds, []string{"PING"})
@@ -142,7 +142,7 @@ func TestReadTimeoutFailsSilentNode(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	})
 	p := newConnProbe()
-	c := dialTest(t, addr, connTimeouts{read: 100 * time.Millisecond}, p)
+	c := dialTest(t, addr, connOptions{read: 100 * time.Millisecond}, p)
 	start := time.Now()
 	require.True(t, c.send(batchOf([]string{"INCR", "k"})))
 	b := <-p.done
@@ -163,7 +163,7 @@ func TestIdleCloseIsQuiet(t *testing.T) {
 		<-closeIt
 	})
 	p := newConnProbe()
-	c := dialTest(t, addr, connTimeouts{read: time.Second}, p)
+	c := dialTest(t, addr, connOptions{read: time.Second}, p)
 	require.True(t, c.send(batchOf([]string{"PING"})))
 	assert.Equal(t, Result{Value: "OK"}, (<-p.done).exec.Results[0])
 	close(closeIt)
@@ -185,7 +185,7 @@ func TestUnaskedDataFailsTheConnection(t *testing.T) {
 		time.Sleep(time.Second)
 	})
 	p := newConnProbe()
-	dialTest(t, addr, connTimeouts{}, p)
+	dialTest(t, addr, connOptions{}, p)
 	select {
 	case err := <-p.broken:
 		assert.True(t, errors.Is(err, resp.ErrProtocol), "%v", err)
@@ -228,7 +228,7 @@ func TestPushesAreSkipped(t *testing.T) {
 		}
 	})
 	p := newConnProbe()
-	c := dialTest(t, addr, connTimeouts{read: time.Second}, p)
+	c := dialTest(t, addr, connOptions{read: time.Second}, p)
 	require.True(t, c.send(batchOf([]string{"GET", "k"}, []string{"PAIR"}, []string{"BAD"}, []string{"PING"})))
 	b := <-p.done
 	assert.Equal(t, Result{Value: "v"}, b.exec.Results[0])

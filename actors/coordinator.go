@@ -54,6 +54,14 @@ type CoordinatorConfig struct {
 	// ReadFrom says which node of a shard runs its read-only commands.
 	// Zero means ReadPrimary: the master.
 	ReadFrom ReadFrom
+	// MaxBatchCommands and MaxBatchBytes bound one node batch: a larger
+	// one is cut, between commands and never inside a transaction block,
+	// into batches sent one after another to the same connection, so that
+	// a huge pipeline streams through the connections' in-flight bounds
+	// (NodeConfig.MaxInFlight) with several parts in flight. Zero means no
+	// bound.
+	MaxBatchCommands int
+	MaxBatchBytes    int64
 }
 
 func (cfg CoordinatorConfig) withDefaults() CoordinatorConfig {
@@ -157,6 +165,7 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 	// side.
 	e.execState = execState{pre: e.pre, preVersion: e.preVersion}
 	e.Err = nil
+	e.abandoned.Store(false)
 	e.sender = ctx.Sender()
 	e.started = time.Now()
 	e.onBatch = c.cfg.OnBatch

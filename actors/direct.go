@@ -74,8 +74,22 @@ func (r *Registry) OpenConns() iter.Seq2[string, int] {
 func (r *Registry) forget(id string) { r.handles.Delete(id) }
 
 // deliver sends b to its node: straight to the node's open connection when
-// it can, else to the node actor.
+// it can, else to the node actor. A batch beyond the coordinator's
+// MaxBatchCommands or MaxBatchBytes goes as consecutive parts (cutBatch).
 func (c *coordinator) deliver(ctx actor.Context, b *nodeBatch) {
+	if c.tooLarge(b) {
+		parts := c.cutBatch(b)
+		b.exec.pending += len(parts) - 1
+		for _, p := range parts {
+			c.deliverOne(ctx, p)
+		}
+		return
+	}
+	c.deliverOne(ctx, b)
+}
+
+// deliverOne sends b to its node.
+func (c *coordinator) deliverOne(ctx actor.Context, b *nodeBatch) {
 	b.exec.handedOver(b)
 	if b.exec.onBatch != nil {
 		b.sentAt = time.Now()

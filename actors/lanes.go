@@ -29,7 +29,7 @@ func laneOf(b *nodeBatch) int {
 	if b.replica {
 		return readLane
 	}
-	if b.bytes >= largeBatch {
+	if b.bytes >= largeBatch || b.bulk {
 		return bulkLane
 	}
 	return sharedLane

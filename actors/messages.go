@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -91,6 +92,10 @@ type Exec struct {
 	// Err is set when the pipeline as a whole failed (ErrNoRoutes); the
 	// commands' own errors are in Results.
 	Err error
+
+	// abandoned is set when a Cancel answered the Exec: the connections
+	// drop its batches that still wait to be written (see flow.go).
+	abandoned atomic.Bool
 
 	// execState is the coordinator's working state of the pipeline, apart
 	// from what a caller sets and reads.
@@ -197,6 +202,9 @@ type nodeBatch struct {
 	replied int
 	// bytes is the size of the batch's arguments (see laneOf).
 	bytes int
+	// bulk keeps on the bulk lane a part of a large batch cut by
+	// cutBatch, whatever its own size, so that the parts keep their order.
+	bulk bool
 	// coordinator is told when the batch is done.
 	coordinator *actor.PID
 	// asking sends each command after ASKING (an ASK redirect).

@@ -59,6 +59,14 @@ type NodeConfig struct {
 	// beyond them is a protocol error (resp.ErrProtocol), which breaks
 	// its connection. The zero value is resp's defaults.
 	Limits resp.Limits
+	// MaxInFlight and MaxInFlightBytes bound, on each pipelined
+	// connection of the node, the commands and their argument bytes
+	// written and not yet answered; batches beyond the bound wait, in
+	// order, for replies to come, and those whose caller gave up meanwhile
+	// are dropped unwritten (ErrNotSent, ErrCanceled). A batch larger than
+	// the bound is written alone. Zero means no bound.
+	MaxInFlight      int
+	MaxInFlightBytes int64
 	// ProbeInterval, when positive, makes the node actor PING its node
 	// that often on a connection of its own, for replica reads: the
 	// latency ReadNearest compares, and a node that fails is paused. It
@@ -211,8 +219,8 @@ func (n *nodeActor) setConn(lane int, conn *pipeConn) {
 // are in.
 func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 	execCtx := b.exec.ctx()
-	if err := execCtx.Err(); err != nil {
-		b.failUnanswered(err)
+	if execCtx.Err() != nil {
+		b.failUnanswered(canceledErr(execCtx))
 		ctx.Send(b.coordinator, b.doneMsg())
 		return
 	}
@@ -227,7 +235,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 	n.setConn(lane, nil) // closed since: dial afresh
 	if err := n.connect(ctx, execCtx, lane); err != nil {
 		if execCtx.Err() != nil {
-			err = execCtx.Err() // the caller gave up; the node may be fine
+			err = canceledErr(execCtx) // the caller gave up; the node may be fine
 		} else {
 			err = fmt.Errorf("%w: %w", ErrNotSent, unreachable(n.cfg.Addr, err))
 		}
@@ -285,7 +293,8 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 		dial = n.cfg.DialReadOnly
 	}
 	conn, err := dialPipe(dialCtx, dial, n.cfg.Addr,
-		connTimeouts{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout}, n.cfg.Limits,
+		connOptions{read: n.cfg.ReadTimeout, write: n.cfg.WriteTimeout,
+			inFlight: flowLimit{cmds: n.cfg.MaxInFlight, bytes: n.cfg.MaxInFlightBytes}}, n.cfg.Limits,
 		connHooks{
 			done: func(b *nodeBatch) { root.Send(b.coordinator, b.doneMsg()) },
 			broken: func(c *pipeConn, err error, quiet bool) {

@@ -199,9 +199,9 @@ func TestReplicaFallsBackToMaster(t *testing.T) {
 		paused  bool // the replica gets no reads for a while
 		wantErr bool // the replica's error is the result; else the master answers
 	}{
-		{"MOVED to the master", &resp.Error{Msg: "MOVED 3300 n0"}, false, false},
-		{"MOVED elsewhere", &resp.Error{Msg: "MOVED 3300 n1"}, false, false},
-		{"ASK", &resp.Error{Msg: "ASK 3300 n1"}, false, false},
+		{"MOVED to the master", &resp.Error{Msg: "MOVED 3300 n0:6379"}, false, false},
+		{"MOVED elsewhere", &resp.Error{Msg: "MOVED 3300 n1:6379"}, false, false},
+		{"ASK", &resp.Error{Msg: "ASK 3300 n1:6379"}, false, false},
 		{"LOADING", &resp.Error{Msg: "LOADING Redis is loading the dataset in memory"}, true, false},
 		{"MASTERDOWN", &resp.Error{Msg: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."}, true, false},
 		{"unreachable", fmt.Errorf("%w: %w: n0r0: connection refused", ErrNotSent, ErrNodeUnreachable), true, false},

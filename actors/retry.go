@@ -28,6 +28,9 @@ const (
 
 // redirects collects what one finished batch asks of the topology actor.
 type redirects struct {
+	// from is the address of the node that answered the batch: the host
+	// of a redirect that names none (resp.SameHost).
+	from       string
 	moves      []topology.Move
 	movedSlots map[uint16]bool
 	askAddrs   []string // nodes ASK named, for the event
@@ -56,7 +59,7 @@ func (c *coordinator) inspect(ctx actor.Context, e *Exec, b *nodeBatch) {
 		c.inspectReplica(ctx, e, b)
 		return
 	}
-	var r redirects
+	r := redirects{from: b.addr}
 	for k := 0; k < len(b.idx); k++ {
 		i := b.idx[k]
 		if len(e.tx) > 0 {
@@ -102,6 +105,7 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 	}
 	if re, ok := err.(*resp.Error); ok && e.Node == "" && e.keyed(i) {
 		if slot, addr, ok := re.IsMoved(); ok {
+			addr = resp.SameHost(addr, r.from)
 			if c.redirectAllowed(e, i, err) {
 				_, known := c.routes.Commands.Lookup(e.command(i))
 				if known || c.routes.Map.Master(uint16(slot)) != addr {
@@ -119,6 +123,7 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 			return
 		}
 		if _, addr, ok := re.IsAsk(); ok {
+			addr = resp.SameHost(addr, r.from)
 			if c.redirectAllowed(e, i, err) {
 				c.redirectTo(e, addrKey{addr: addr, asking: true}, r, i)
 			}
@@ -198,6 +203,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 		}
 		if e.Node == "" {
 			if slot, addr, ok := re.IsMoved(); ok {
+				addr = resp.SameHost(addr, r.from)
 				if c.redirectAllowed(e, blk.start, re) {
 					r.moved(slot, addr)
 					e.awaitingRoutes = append(e.awaitingRoutes, positions...)
@@ -206,6 +212,7 @@ func (c *coordinator) inspectTx(e *Exec, blk txBlock, r *redirects) {
 				return
 			}
 			if _, addr, ok := re.IsAsk(); ok {
+				addr = resp.SameHost(addr, r.from)
 				if c.redirectAllowed(e, blk.start, re) {
 					c.redirectTo(e, addrKey{addr: addr, asking: true}, r, positions...)
 				}

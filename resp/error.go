@@ -2,6 +2,7 @@ package resp
 
 import (
 	"errors"
+	"net"
 	"strconv"
 	"strings"
 )
@@ -27,8 +28,9 @@ func (e *Error) Prefix() string {
 }
 
 // IsMoved reports whether the reply is a MOVED redirect, and returns the slot
-// (0 to 16383) and the address of the node that owns it now. A reply whose
-// slot or address cannot be one is no redirect.
+// (0 to 16383) and the address of the node that owns it now: "host:port",
+// "[ipv6]:port", or ":port" when the node named no host (use SameHost). A
+// reply whose slot or address cannot be one is no redirect.
 func (e *Error) IsMoved() (slot int, addr string, ok bool) {
 	return e.redirect("MOVED ")
 }
@@ -74,7 +76,12 @@ func (e *Error) IsRedirect() bool {
 const slotCount = 16384
 
 // redirect parses "<prefix><slot> <host:port>"; words after the address,
-// which no Redis sends, are ignored.
+// which no Redis sends, are ignored. The address comes back as the slot map
+// spells addresses: an IPv6 host in brackets (Redis sends it bare, "MOVED 1
+// 2001:db8::1:6379"), and an empty host (a node whose
+// cluster-preferred-endpoint-type is unknown-endpoint: "the host you asked")
+// as ":port", for the caller to complete with the host of the node that
+// replied (SameHost). A port outside 1 to 65535 makes it no redirect.
 func (e *Error) redirect(prefix string) (int, string, bool) {
 	rest, ok := strings.CutPrefix(e.Msg, prefix)
 	if !ok {
@@ -82,14 +89,40 @@ func (e *Error) redirect(prefix string) (int, string, bool) {
 	}
 	slotText, addr, ok := strings.Cut(rest, " ")
 	addr, _, _ = strings.Cut(addr, " ")
-	if !ok || addr == "" {
+	colon := strings.LastIndexByte(addr, ':')
+	if !ok || colon < 0 {
 		return 0, "", false
 	}
 	slot, err := strconv.Atoi(slotText)
 	if err != nil || slot < 0 || slot >= slotCount {
 		return 0, "", false
 	}
+	host, portText := addr[:colon], addr[colon+1:]
+	if port, err := strconv.Atoi(portText); err != nil || port < 1 || port > 65535 || portText[0] == '+' {
+		return 0, "", false
+	}
+	if strings.ContainsAny(host, ":[]") {
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if strings.ContainsAny(host, "[]") {
+			return 0, "", false
+		}
+		addr = net.JoinHostPort(host, portText)
+	}
 	return slot, addr, true
+}
+
+// SameHost completes a redirect's address without a host (":port", see
+// IsMoved) with the host of from, the address of the node that sent it; any
+// other address comes back as it is.
+func SameHost(addr, from string) string {
+	if !strings.HasPrefix(addr, ":") {
+		return addr
+	}
+	host, _, err := net.SplitHostPort(from)
+	if err != nil {
+		return addr
+	}
+	return net.JoinHostPort(host, addr[1:])
 }
 
 // AsError returns err as a *Error when it is or wraps one.

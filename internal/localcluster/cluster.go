@@ -183,7 +183,7 @@ func (c *Cluster) Kill(addr string) error {
 	for _, n := range c.nodes {
 		if n != nil && n.info.Addr == addr {
 			victim, wasKilled = n, n.info.Killed
-			n.info.Killed, n.paused = true, false
+			n.info.Killed = true
 		}
 	}
 	c.mu.Unlock()
@@ -222,11 +222,13 @@ func (c *Cluster) stop() error {
 		}
 		n.client.close()
 		c.mu.Lock()
-		if n.paused { // a stopped process takes SIGTERM only once resumed
-			_ = n.proc.signal(syscall.SIGCONT)
-			n.paused = false
-		}
+		paused := n.paused
 		c.mu.Unlock()
+		if paused {
+			// A stopped process would leave SIGTERM pending until the
+			// grace ran out.
+			n.proc.signal(syscall.SIGCONT)
+		}
 		wg.Go(func() { errs[i] = n.proc.stop(stopGrace) })
 	}
 	wg.Wait()

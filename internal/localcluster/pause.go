@@ -5,40 +5,38 @@ import (
 	"syscall"
 )
 
-// Pause sends SIGSTOP to the node whose client address is addr: the
-// process stays, its ports keep accepting TCP connections (the kernel
-// completes the handshake), but it answers nothing, neither clients nor
-// the cluster bus, as a hung server. Resume undoes it; Stop resumes a
-// paused node before stopping it. Pausing a paused node is a no-op.
+// Pause stops the node whose client address is addr with SIGSTOP: its
+// process keeps its sockets, and the kernel keeps accepting connections
+// and bytes for it, but it answers nothing until Resume. It is how a test
+// makes a master stall without closing anything. Stop resumes a paused
+// node before stopping it.
 func (c *Cluster) Pause(addr string) error {
-	return c.signalNode(addr, syscall.SIGSTOP, true)
+	return c.pauseOrResume(addr, syscall.SIGSTOP, true)
 }
 
-// Resume sends SIGCONT to a node Pause stopped: it goes on where it was,
-// with its data and its connections. Resuming a node that is not paused
-// is a no-op.
+// Resume continues a node paused by Pause (SIGCONT).
 func (c *Cluster) Resume(addr string) error {
-	return c.signalNode(addr, syscall.SIGCONT, false)
+	return c.pauseOrResume(addr, syscall.SIGCONT, false)
 }
 
-// signalNode sends sig to the node at addr and records it as paused or not.
-func (c *Cluster) signalNode(addr string, sig syscall.Signal, paused bool) error {
+func (c *Cluster) pauseOrResume(addr string, sig syscall.Signal, pause bool) error {
 	n, err := c.nodeByAddr(addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("localcluster: %s %s: %w", sig, addr, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if n.info.Killed {
 		return fmt.Errorf("localcluster: %s %s: the node was killed", sig, addr)
 	}
-	if n.paused == paused {
-		return nil
-	}
 	if err := n.proc.signal(sig); err != nil {
 		return err
 	}
-	n.paused = paused
-	c.cfg.Logf("localcluster: sent %s to %s", sig, n.name())
+	n.paused = pause
+	if pause {
+		c.cfg.Logf("localcluster: paused %s", n.name())
+	} else {
+		c.cfg.Logf("localcluster: resumed %s", n.name())
+	}
 	return nil
 }
