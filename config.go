@@ -93,12 +93,12 @@ type Config struct {
 	// DialTimeout bounds opening a connection to a node: TCP, TLS and its
 	// setup (AUTH, HELLO, CLIENT SETNAME). A load of the cluster's layout
 	// (New's, and each reload) gives each address it tries DialTimeout plus
-	// ReadTimeout (twice DialTimeout when ReadTimeout is no limit) to
-	// connect and answer, and gives up after three times that in all: New
-	// with seeds that refuse connections fails at once, with seeds that
-	// accept but never answer after that long per seed (at most three
-	// seeds' worth), in both cases with ErrNodeUnreachable, unless ctx ends
-	// first. Default: 5s.
+	// ReadTimeout (twice DialTimeout when ReadTimeout is no limit; at
+	// least 1s) to connect and answer, and gives up after three times that
+	// in all: New with seeds that refuse connections fails at once, with
+	// seeds that accept but never answer after that long per seed (at most
+	// three seeds' worth), in both cases with ErrNodeUnreachable, unless
+	// ctx ends first. Default: 5s.
 	DialTimeout time.Duration
 
 	// ReadTimeout bounds the silence on a connection while replies are due:
@@ -260,14 +260,19 @@ type Config struct {
 // waits for, each for layoutAddrTimeout, before it fails.
 const layoutLoadAddrs = 3
 
+// minLayoutAddrTimeout is the least layoutAddrTimeout: the first load
+// reads the command table, a large reply, which timeouts tuned for single
+// commands must not fail.
+const minLayoutAddrTimeout = time.Second
+
 // layoutAddrTimeout bounds each address of a layout load: DialTimeout to
 // connect, then ReadTimeout (DialTimeout when ReadTimeout is no limit) for
-// the replies.
+// the replies, and at least minLayoutAddrTimeout.
 func (cfg Config) layoutAddrTimeout() time.Duration {
 	if cfg.ReadTimeout <= 0 {
-		return 2 * cfg.DialTimeout
+		return max(2*cfg.DialTimeout, minLayoutAddrTimeout)
 	}
-	return cfg.DialTimeout + cfg.ReadTimeout
+	return max(cfg.DialTimeout+cfg.ReadTimeout, minLayoutAddrTimeout)
 }
 
 // replicaRefreshInterval is the default RefreshInterval for replica reads.

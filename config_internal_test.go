@@ -3,6 +3,7 @@ package redactor
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -41,6 +42,29 @@ func TestReplyLimitsDefaults(t *testing.T) {
 			}
 			assert.NoError(t, err)
 			assert.Equal(t, tt.want, got.limits())
+		})
+	}
+}
+
+// TestLayoutAddrTimeout checks the budget of each address of a layout
+// load, after the defaults.
+func TestLayoutAddrTimeout(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want time.Duration
+	}{
+		{name: "defaults", cfg: Config{}, want: 10 * time.Second},
+		{name: "dial and read", cfg: Config{DialTimeout: 500 * time.Millisecond, ReadTimeout: 700 * time.Millisecond}, want: 1200 * time.Millisecond},
+		{name: "no read timeout", cfg: Config{DialTimeout: 2 * time.Second, ReadTimeout: -1}, want: 4 * time.Second},
+		{name: "at least 1s", cfg: Config{DialTimeout: 50 * time.Millisecond, ReadTimeout: 50 * time.Millisecond}, want: time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Addrs = []string{"127.0.0.1:7000"}
+			cfg, err := tt.cfg.withDefaults()
+			assert.NoError(t, err)
+			assert.Equal(t, tt.want, cfg.layoutAddrTimeout())
 		})
 	}
 }
