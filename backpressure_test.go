@@ -227,3 +227,75 @@ func TestPipelineStreamsThroughTheBound(t *testing.T) {
 		}
 	}
 }
+
+// TestCanceledBeyondTheBoundIsNotSent stops a master and runs pipelines
+// far larger than the in-flight bound against it, each giving up after
+// 300 ms: what the connection never wrote (all but the bound's worth of
+// the first pipeline, all of the second) must come back as ErrNotSent with
+// ErrCanceled, not ErrUnknownOutcome, and a command reported not sent must
+// never run, even once the master resumes.
+func TestCanceledBeyondTheBoundIsNotSent(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3,
+		ServerArgs: []string{"--cluster-require-full-coverage", "no"}})
+	c, err := redactor.New(testContext(t), redactor.Config{Addrs: lc.Addrs(), MaxInFlight: 100})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	stalled := lc.Addrs()[0]
+	tag := tagsOfMasters(t, lc)[stalled]
+	const n = 2000
+	key := func(round, i int) string { return fmt.Sprintf("%s:%d:%d", tag, round, i) }
+
+	require.NoError(t, lc.Pause(stalled))
+	paused := true
+	defer func() {
+		if paused {
+			lc.Resume(stalled)
+		}
+	}()
+	notSent := map[string]bool{}
+	for round := range 2 {
+		p := c.Pipeline()
+		for i := range n {
+			p.Do("INCR", key(round, i))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		results, err := p.Exec(ctx)
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Len(t, results, n)
+		unknown := 0
+		for i, r := range results {
+			switch {
+			case errors.Is(r.Err, redactor.ErrNotSent):
+				assert.ErrorIs(t, r.Err, redactor.ErrCanceled)
+				notSent[key(round, i)] = true
+			case errors.Is(r.Err, redactor.ErrUnknownOutcome):
+				unknown++
+			default:
+				t.Fatalf("round %d, command %d: value %v, error %v", round, i, r.Value, r.Err)
+			}
+		}
+		t.Logf("round %d: %d of %d not sent, %d unknown", round, n-unknown, n, unknown)
+		// The first round fills the bound; nothing of the second is written.
+		assert.LessOrEqual(t, unknown, 100*(1-round), "round %d: commands never written reported as ErrUnknownOutcome", round)
+	}
+	require.NoError(t, lc.Resume(stalled))
+	paused = false
+
+	ctx := testContext(t)
+	p := c.Pipeline()
+	for round := range 2 {
+		for i := range n {
+			p.Do("GET", key(round, i))
+		}
+	}
+	results, err := p.Exec(ctx)
+	require.NoError(t, err)
+	for j, r := range results {
+		k := key(j/n, j%n)
+		require.NoError(t, r.Err, k)
+		if notSent[k] {
+			assert.Nil(t, r.Value, "%s was reported not sent but ran", k)
+		}
+	}
+}

@@ -49,8 +49,16 @@ func (c *coordinator) cancel(msg *Cancel) {
 			state[i] = s
 		}
 	}
+	// Connections drop the batches of an abandoned Exec that they have
+	// not written; a batch still in a pending list is withdrawn now, so
+	// that none of them is written after all.
+	e.abandoned.Store(true)
 	for _, b := range e.inflight {
-		mark(b.idx, positionInFlight)
+		if b.withdraw() {
+			mark(b.idx, positionWaiting)
+		} else {
+			mark(b.idx, positionInFlight)
+		}
 		for next := b.next; next != nil; next = next.next {
 			mark(next.idx, positionWaiting)
 		}

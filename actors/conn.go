@@ -132,10 +132,14 @@ func (c *pipeConn) send(b *nodeBatch) bool {
 		c.mu.Unlock()
 		return false
 	}
-	c.pending = append(c.pending, b)
 	var dropped []*nodeBatch
+	if b.queued() {
+		c.pending = append(c.pending, b)
+	} else {
+		dropped = append(dropped, b)
+	}
 	if len(c.pending) >= max(c.pruneAt, minPrune) {
-		dropped = c.prune()
+		dropped = append(dropped, c.prune()...)
 	}
 	c.mu.Unlock()
 	wake(c.writerWake)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // Flow control: a pipelined connection bounds the commands and argument
@@ -26,6 +27,45 @@ const minPrune = 64
 // its context ending was dropped unwritten.
 var errAbandoned = errors.New("its caller stopped waiting")
 
+// The states of nodeBatch.queue. A batch is batchQueued from the moment a
+// connection's pending list holds it until the writer takes it; only then
+// may a cancel withdraw it, and a withdrawn batch is never taken. A batch
+// taken once stays batchTaken, even when handed to another connection, so
+// a cancel never calls it unsent.
+const (
+	batchNotQueued int32 = iota
+	batchQueued
+	batchTaken
+	batchWithdrawn
+)
+
+// queued marks b as waiting in a pending list, and reports false when a
+// cancel withdrew it already: it must be dropped, never written.
+func (b *nodeBatch) queued() bool {
+	if atomic.CompareAndSwapInt32(&b.queue, batchNotQueued, batchQueued) {
+		return true
+	}
+	return atomic.LoadInt32(&b.queue) != batchWithdrawn
+}
+
+// claim marks b as taken by the writer, and reports false when a cancel
+// withdrew it first: it must be dropped, never written.
+func (b *nodeBatch) claim() bool {
+	if atomic.CompareAndSwapInt32(&b.queue, batchQueued, batchTaken) {
+		return true
+	}
+	return atomic.LoadInt32(&b.queue) != batchWithdrawn
+}
+
+// withdraw reports whether b was still waiting in a pending list, and
+// if so makes sure no writer ever takes it: its commands are not sent.
+// A batch that is not queued (on its way to a connection, taken, on a
+// dedicated connection) may have been written, and stays as it is.
+func (b *nodeBatch) withdraw() bool {
+	return atomic.CompareAndSwapInt32(&b.queue, batchQueued, batchWithdrawn) ||
+		atomic.LoadInt32(&b.queue) == batchWithdrawn
+}
+
 // fits reports whether b may be written now: it fits the bound, or
 // nothing is in flight (a batch larger than the bound goes alone).
 // Called with c.mu held.
@@ -47,7 +87,7 @@ func (c *pipeConn) admit(spare []*nodeBatch) (batches, nextSpare, dropped []*nod
 	k := 0
 	for ; k < len(c.pending); k++ {
 		b := c.pending[k]
-		if b.abandoned() || !c.fits(b) {
+		if b.abandoned() || !c.fits(b) || !b.claim() {
 			break
 		}
 		c.take(b)
@@ -68,6 +108,10 @@ func (c *pipeConn) admit(spare []*nodeBatch) (batches, nextSpare, dropped []*nod
 		}
 		if !c.fits(b) {
 			break
+		}
+		if !b.claim() {
+			dropped = append(dropped, b)
+			continue
 		}
 		c.take(b)
 		batches = append(batches, b)

@@ -235,6 +235,11 @@ type nodeBatch struct {
 	// done is the message that reports the batch done to the coordinator;
 	// it lives in the batch to save an allocation per batch.
 	done batchDone
+	// queue is where the batch stands in a connection's pending list
+	// (batchQueued ...), read and changed with sync/atomic only: it
+	// lets a canceled Exec tell a batch never written from one that may
+	// have been (see withdraw).
+	queue int32
 }
 
 // batchDone tells the coordinator that a node batch has an outcome for each
