@@ -268,6 +268,7 @@ func TestCanceledBeyondTheBoundIsNotSent(t *testing.T) {
 			switch {
 			case errors.Is(r.Err, redactor.ErrNotSent):
 				assert.ErrorIs(t, r.Err, redactor.ErrCanceled)
+				assert.Equal(t, 1, strings.Count(r.Err.Error(), "redactor:"), "repeated text: %v", r.Err)
 				notSent[key(round, i)] = true
 			case errors.Is(r.Err, redactor.ErrUnknownOutcome):
 				unknown++

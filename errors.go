@@ -46,7 +46,8 @@ var (
 	// (MOVED, ASK) more than Config.MaxRedirects times.
 	ErrTooManyRedirects = actors.ErrTooManyRedirects
 	// ErrUnknownOutcome is the error of a command that was sent to a node
-	// whose connection broke before the reply came: it may or may not have
+	// and whose reply never came, because the connection broke or the call
+	// gave up waiting (its context ended, Close): it may or may not have
 	// run. Such a command is not re-sent unless it is read-only or
 	// Config.RetryUnsafe is set.
 	ErrUnknownOutcome = actors.ErrUnknownOutcome

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/redactor-go/redactor/internal/wire"
 )
 
 // Kind tells what a Message is. The zero Kind is no kind: every Message
@@ -137,7 +138,7 @@ func (c *Client) SSubscribe(ctx context.Context, channels ...string) (*Subscript
 
 func (c *Client) subscribe(ctx context.Context, mode *pubsubMode, channels []string) (*Subscription, error) {
 	if len(channels) == 0 {
-		return nil, fmt.Errorf("redactor: %s: %w", mode.subscribe, ErrNoChannels)
+		return nil, wire.Chain(fmt.Errorf("redactor: %s", mode.subscribe), ErrNoChannels)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("redactor: %s: %w", mode.subscribe, err)
@@ -182,7 +183,7 @@ func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 // that wait. When it fails, the channels it added are dropped again.
 func (s *Subscription) Subscribe(ctx context.Context, channels ...string) error {
 	if len(channels) == 0 {
-		return fmt.Errorf("redactor: %s: %w", s.mode.subscribe, ErrNoChannels)
+		return wire.Chain(fmt.Errorf("redactor: %s", s.mode.subscribe), ErrNoChannels)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redactor: %s: %w", s.mode.subscribe, err)
@@ -217,7 +218,7 @@ func (s *Subscription) Subscribe(ctx context.Context, channels ...string) error 
 // for the subscription to take the request.
 func (s *Subscription) Unsubscribe(ctx context.Context, channels ...string) error {
 	if len(channels) == 0 {
-		return fmt.Errorf("redactor: %s: %w", s.mode.unsubscribe, ErrNoChannels)
+		return wire.Chain(fmt.Errorf("redactor: %s", s.mode.unsubscribe), ErrNoChannels)
 	}
 	r := &removeRequest{channels: dedupe(channels), done: make(chan struct{})}
 	if err := s.request(ctx, r); err != nil {

@@ -2,7 +2,8 @@ package actors
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/redactor-go/redactor/internal/wire"
 )
 
 // ErrCanceled marks a command that was not sent because its pipeline was
@@ -27,6 +28,10 @@ type Cancel struct {
 	// Reply receives the copy, or nil.
 	Reply chan<- []Result
 }
+
+// errInFlight is why a command in a batch handed to its node has an
+// unknown outcome when its pipeline is canceled.
+var errInFlight = errors.New("canceled while in flight")
 
 // Outcome states of a position while the Exec runs (see cancel).
 const (
@@ -71,8 +76,8 @@ func (c *coordinator) cancel(msg *Cancel) {
 	for _, idx := range e.byAddr {
 		mark(idx, positionWaiting)
 	}
-	unsent := fmt.Errorf("%w: %w: %w", ErrNotSent, ErrCanceled, msg.Cause)
-	unknown := fmt.Errorf("%w: canceled while in flight: %w", ErrUnknownOutcome, msg.Cause)
+	unsent := wire.Chain(ErrNotSent, ErrCanceled, msg.Cause)
+	unknown := wire.Chain(ErrUnknownOutcome, errInFlight, msg.Cause)
 	outcome := func(i int) Result {
 		switch state[i] {
 		case positionInFlight:

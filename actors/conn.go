@@ -387,7 +387,7 @@ func (r silenceReader) Read(p []byte) (int, error) {
 func (c *pipeConn) finish(batches []*nodeBatch, kind, cause error) {
 	for _, b := range batches {
 		if strings.Contains(cause.Error(), b.addr) { // a net error names it
-			b.failUnanswered(fmt.Errorf("%w: %w", kind, cause))
+			b.failUnanswered(wire.Chain(kind, cause))
 		} else {
 			b.failUnanswered(fmt.Errorf("%w: %s: %w", kind, b.addr, cause))
 		}

@@ -3,8 +3,9 @@ package actors
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
+
+	"github.com/redactor-go/redactor/internal/wire"
 )
 
 // Flow control: a pipelined connection bounds the commands and argument
@@ -179,7 +180,7 @@ func canceledErr(ctx context.Context) error {
 	if cause == nil {
 		cause = errAbandoned
 	}
-	return fmt.Errorf("%w: %w: %w", ErrNotSent, ErrCanceled, cause)
+	return wire.Chain(ErrNotSent, ErrCanceled, cause)
 }
 
 // abandoned reports whether b's caller gave up: its context ended, or its

@@ -237,7 +237,7 @@ func (n *nodeActor) send(ctx actor.Context, b *nodeBatch) {
 		if execCtx.Err() != nil {
 			err = canceledErr(execCtx) // the caller gave up; the node may be fine
 		} else {
-			err = fmt.Errorf("%w: %w", ErrNotSent, unreachable(n.cfg.Addr, err))
+			err = wire.Chain(ErrNotSent, unreachable(n.cfg.Addr, err))
 		}
 		b.failUnanswered(err)
 		ctx.Send(b.coordinator, b.doneMsg())

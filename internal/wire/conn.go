@@ -92,7 +92,7 @@ func (c *Conn) Exchange(ctx context.Context, cmds [][]string, replies []resp.Rep
 		return 0, fmt.Errorf("%w: %s: %w", ErrNotSent, c.addr, net.ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrNotSent, err)
+		return 0, Chain(ErrNotSent, err)
 	}
 	c.r.arm(silence)
 	stop := context.AfterFunc(ctx, c.r.interrupt)

@@ -5,9 +5,9 @@ import "errors"
 // Outcomes of a command whose connection failed. Match them with errors.Is.
 var (
 	// ErrUnknownOutcome is the error of a command that was written to a node
-	// whose connection then broke before its reply came: it may or may not
-	// have run.
-	ErrUnknownOutcome = errors.New("redactor: connection lost after the command was sent; it may or may not have run")
+	// and whose reply never came: the connection broke, or the caller gave
+	// up waiting. It may or may not have run.
+	ErrUnknownOutcome = errors.New("redactor: sent, but no reply came; it may or may not have run")
 	// ErrNotSent wraps the error of a command that provably never reached
 	// its node (the dial failed, or the write failed before any byte of it
 	// left).

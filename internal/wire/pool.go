@@ -41,7 +41,7 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: waiting for a connection to %s: %w", ErrNotSent, p.addr, context.Cause(ctx))
 	case <-p.done:
-		return nil, fmt.Errorf("%w: %w", ErrNotSent, ErrPoolClosed)
+		return nil, Chain(ErrNotSent, ErrPoolClosed)
 	}
 	p.mu.Lock()
 	for len(p.idle) > 0 {
@@ -66,7 +66,7 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 	if p.closed {
 		c.close()
 		<-p.slots
-		return nil, fmt.Errorf("%w: %w", ErrNotSent, ErrPoolClosed)
+		return nil, Chain(ErrNotSent, ErrPoolClosed)
 	}
 	p.inUse[c] = struct{}{}
 	return c, nil
