@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +123,39 @@ func TestCloseDrainsThenTellsOutcomes(t *testing.T) {
 		// New calls are turned away.
 		assert.ErrorIs(t, c.Do(context.Background(), "PING").Err, redactor.ErrClosed)
 	})
+}
+
+// TestCallRefusedBeforeIOIsNotSent: a Do or DoArgs whose context ended
+// before the call, or on a closed client, sends nothing, and its Result
+// says so the way a command canceled later does: ErrNotSent with
+// ErrCanceled, besides the cause, so that a caller deciding whether a
+// retry is safe needs one check.
+func TestCallRefusedBeforeIOIsNotSent(t *testing.T) {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	closed := newClient(t, redactor.Config{})
+	require.NoError(t, closed.Close())
+	open := newClient(t, redactor.Config{})
+	key := "{" + t.Name() + "}:n"
+	tests := []struct {
+		name    string
+		call    func() redactor.Result
+		wantErr error
+	}{
+		{"Do, context canceled", func() redactor.Result { return open.Do(canceled, "INCR", key) }, context.Canceled},
+		{"DoArgs, deadline passed", func() redactor.Result { return open.DoArgs(expired, "INCRBY", key, 1) }, context.DeadlineExceeded},
+		{"Do, client closed", func() redactor.Result { return closed.Do(context.Background(), "INCR", key) }, redactor.ErrClosed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.call()
+			assert.ErrorIs(t, r.Err, tt.wantErr)
+			assert.ErrorIs(t, r.Err, redactor.ErrNotSent)
+			assert.ErrorIs(t, r.Err, redactor.ErrCanceled)
+			assert.Equal(t, 1, strings.Count(r.Err.Error(), "redactor:"), "repeated text: %v", r.Err)
+		})
+	}
+	assert.True(t, open.Do(testContext(t), "GET", key).IsNil(), "a refused INCR ran")
 }

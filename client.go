@@ -263,7 +263,9 @@ func (c *Client) Pipeline(opts ...PipelineOption) *Pipeline {
 }
 
 // Do runs one command and returns its Result. Errors of the whole call
-// (context done, client closed) are in Result.Err too.
+// (context done, client closed) are in Result.Err too; a call whose context
+// had ended before it, or on a closed client, sends nothing, and its error
+// matches ErrNotSent and ErrCanceled besides the cause.
 func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 	call := doCalls.Get().(*doCall)
 	return c.do(ctx, call, append(append(call.command[0][:0], cmd), args...))
@@ -272,6 +274,12 @@ func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 // do runs command, built in call's own memory, and recycles call once
 // nothing reads it any more.
 func (c *Client) do(ctx context.Context, call *doCall, command []string) Result {
+	if err := c.refuse(ctx); err != nil {
+		// The command's own outcome too: it was never sent.
+		clear(command)
+		call.putBack()
+		return Result{Err: wire.Chain(ErrNotSent, ErrCanceled, err)}
+	}
 	call.command[0] = command
 	call.exec.Commands, call.exec.Results = call.command[:], call.result[:0]
 	// A prerouted command is a plain one: only the others may block.
@@ -334,12 +342,8 @@ var doCalls = sync.Pool{New: func() any { return &doCall{done: make(chan *actors
 // good.
 func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exec, blocking bool) (results []Result, released bool, err error) {
 	e.Ctx, e.Done = ctx, done
-	if c.closing.Load() {
-		return nil, true, ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		// Nothing is sent: the commands did not run.
-		return nil, true, fmt.Errorf("redactor: pipeline: %w", err)
+	if err := c.refuse(ctx); err != nil {
+		return nil, true, err
 	}
 	c.active.Add(1)
 	defer c.active.Add(-1)
@@ -361,6 +365,18 @@ func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exe
 	case <-c.closed:
 		return c.cancel(coordinator, e, done, ErrClosed)
 	}
+}
+
+// refuse returns why a call must not start, sending nothing: the client
+// is closing, or ctx ended.
+func (c *Client) refuse(ctx context.Context) error {
+	if c.closing.Load() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redactor: pipeline: %w", err)
+	}
+	return nil
 }
 
 // cancel asks coordinator to answer e at once, as far as known, and
