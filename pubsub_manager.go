@@ -202,8 +202,10 @@ func (m *subManager) withdraw(req *cancelRequest) {
 	if req.add.answered {
 		return
 	}
-	m.remove(req.add.fresh)
+	// Answer first: remove answers the adds whose channels are all
+	// confirmed or no longer wanted, which would answer this one nil.
 	m.answer(req.add, req.err)
+	m.remove(req.add.fresh)
 }
 
 // subscribed records the server's confirmation of a subscribe.

@@ -524,3 +524,48 @@ func ExampleClient_SSubscribe() {
 	// smessage example:orders:{eu} order for example:orders:{eu}
 	// smessage example:orders:{us} order for example:orders:{us}
 }
+
+// TestSubscribeTimesOutOnHungNode subscribes to a shard channel whose
+// master swallows everything: the call's context ends before the server
+// confirms, so the call fails with the context's error, for a new
+// subscription and for a channel added to one, and the channel is not
+// left half wanted. (A withdrawn request used to be answered with nil by
+// its own withdrawal: SSubscribe returned a subscription that listened to
+// nothing.)
+func TestSubscribeTimesOutOnHungNode(t *testing.T) {
+	pc := startProxiedCluster(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	ch := t.Name()
+	owner := ownerIn(t, pc.Cluster, ch)
+	var other string
+	for i := 0; other == ""; i++ {
+		if cand := fmt.Sprintf("%s-%d", ch, i); ownerIn(t, pc.Cluster, cand) != owner {
+			other = cand
+		}
+	}
+	seed := pc.Addrs()[0]
+	if seed == owner {
+		seed = pc.Addrs()[1]
+	}
+	c, err := redactor.New(ctx, redactor.Config{Addrs: []string{pc.proxyOf(t, seed).Addr()}})
+	require.NoError(t, err)
+	defer c.Close()
+	sub, err := c.SSubscribe(ctx, other)
+	require.NoError(t, err)
+	defer sub.Close()
+
+	pc.proxyOf(t, owner).Blackhole(true)
+	defer pc.proxyOf(t, owner).Blackhole(false)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	hung, err := c.SSubscribe(short, ch)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Nil(t, hung)
+
+	short, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, sub.Subscribe(short, ch), context.DeadlineExceeded)
+	// The subscription still works for what it had.
+	spublish(t, c, other, "still")
+	assert.Equal(t, "still", nextMessage(t, sub).Payload)
+}
