@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 )
 
@@ -114,7 +115,7 @@ type merger struct {
 
 // partErr is the error of a failed part, naming where it ran.
 func (m *merger) partErr(p part) error {
-	return fmt.Errorf("redactor: %s %s: %w", m.name, m.where(p), p.result.Err)
+	return wire.Chain(fmt.Errorf("redactor: %s %s", m.name, m.where(p)), p.result.Err)
 }
 
 // where names a part: its node, or a split part's keys.

@@ -61,3 +61,14 @@ func TestMergeParts(t *testing.T) {
 	var re *resp.Error
 	assert.ErrorAs(t, got.Err, &re)
 }
+
+// TestPartErrSaysRedactorOnce: the error of a failed part names the
+// command and the node once, and says "redactor:" once, whatever the
+// part's own error starts with; errors.Is still finds that error.
+func TestPartErrSaysRedactorOnce(t *testing.T) {
+	m := &merger{name: "DBSIZE"}
+	cause := fmt.Errorf("%w: canceled while in flight", ErrUnknownOutcome)
+	err := m.partErr(part{addr: "10.0.0.1:7000", result: Result{Err: cause}})
+	assert.Equal(t, "redactor: DBSIZE on 10.0.0.1:7000: sent, but no reply came; it may or may not have run: canceled while in flight", err.Error())
+	assert.ErrorIs(t, err, ErrUnknownOutcome)
+}
