@@ -205,7 +205,19 @@ func (m *subManager) withdraw(req *cancelRequest) {
 	// Answer first: remove answers the adds whose channels are all
 	// confirmed or no longer wanted, which would answer this one nil.
 	m.answer(req.add, req.err)
-	m.remove(req.add.fresh)
+	// A channel another waiting call asks for stays wanted, as that
+	// call's own (removing it would answer that call nil too, with the
+	// channel unsubscribed); it goes if that call is withdrawn in turn.
+	drop := slices.DeleteFunc(slices.Clone(req.add.fresh), func(ch string) bool {
+		for _, other := range m.adds {
+			if slices.Contains(other.channels, ch) {
+				other.fresh = append(other.fresh, ch)
+				return true
+			}
+		}
+		return false
+	})
+	m.remove(drop)
 }
 
 // subscribed records the server's confirmation of a subscribe.

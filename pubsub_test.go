@@ -569,3 +569,54 @@ func TestSubscribeTimesOutOnHungNode(t *testing.T) {
 	spublish(t, c, other, "still")
 	assert.Equal(t, "still", nextMessage(t, sub).Payload)
 }
+
+// TestSubscribeWithdrawKeepsOthersChannels: two calls on one subscription
+// ask for the same channel of a hung master; the first gives up, the
+// second still waits for it and fails only at its own deadline, instead
+// of being told the channel is subscribed once the first withdrew it.
+func TestSubscribeWithdrawKeepsOthersChannels(t *testing.T) {
+	pc := startProxiedCluster(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	ch := t.Name()
+	owner := ownerIn(t, pc.Cluster, ch)
+	var other string
+	for i := 0; other == ""; i++ {
+		if cand := fmt.Sprintf("%s-%d", ch, i); ownerIn(t, pc.Cluster, cand) != owner {
+			other = cand
+		}
+	}
+	seed := pc.Addrs()[0]
+	if seed == owner {
+		seed = pc.Addrs()[1]
+	}
+	c, err := redactor.New(ctx, redactor.Config{Addrs: []string{pc.proxyOf(t, seed).Addr()}})
+	require.NoError(t, err)
+	defer c.Close()
+	sub, err := c.SSubscribe(ctx, other)
+	require.NoError(t, err)
+	defer sub.Close()
+
+	pc.proxyOf(t, owner).Blackhole(true)
+	defer pc.proxyOf(t, owner).Blackhole(false)
+	first := make(chan error, 1)
+	go func() {
+		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		first <- sub.Subscribe(short, ch)
+	}()
+	time.Sleep(50 * time.Millisecond) // the first call's channel is its own
+	long, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start := time.Now()
+	err = sub.Subscribe(long, ch)
+	assert.ErrorIs(t, <-first, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the second call returned after %v", time.Since(start))
+	// Both gave up: the channel is no longer wanted, so the subscription
+	// works on with what it had, and later asks for it afresh.
+	pc.proxyOf(t, owner).Blackhole(false)
+	spublish(t, c, other, "still")
+	assert.Equal(t, "still", nextMessage(t, sub).Payload)
+	require.NoError(t, sub.Subscribe(ctx, ch))
+	spublish(t, c, ch, "now")
+	assert.Equal(t, "now", nextMessage(t, sub).Payload)
+}
