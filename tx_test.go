@@ -1,10 +1,13 @@
 package redactor_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -281,4 +284,46 @@ func TestWatchRefusesOtherSlots(t *testing.T) {
 		return sentinel
 	}, k+"x")
 	assert.ErrorIs(t, err, sentinel, "Watch returns fn's error")
+}
+
+// TestWatchExecStalledIsUnknownOutcome stops the master while a Watch
+// transaction's EXEC waits for its reply, until the Exec's context ends:
+// the transaction was written and runs when the master resumes, so Exec's
+// error must say ErrUnknownOutcome (a caller that took it for a failure
+// and ran the transaction again would apply it twice). The same for a
+// write run with Tx.Do.
+func TestWatchExecStalledIsUnknownOutcome(t *testing.T) {
+	lc := localcluster.StartT(t, localcluster.Config{Masters: 3})
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: lc.Addrs()})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	tag := tagsOfMasters(t, lc)[lc.Addrs()[0]]
+	balance := tag + ":balance"
+	require.NoError(t, c.Do(ctx, "SET", balance, "10").Err)
+
+	for _, step := range []string{"Exec", "Do"} {
+		t.Run(step, func(t *testing.T) {
+			var txErr error
+			err := c.Watch(ctx, func(tx *redactor.Tx) error {
+				n, err := tx.Do(ctx, "GET", balance).Int64()
+				require.NoError(t, err)
+				require.NoError(t, lc.Pause(lc.Addrs()[0]))
+				short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				defer cancel()
+				if step == "Do" {
+					txErr = tx.Do(short, "INCR", balance).Err
+				} else {
+					tx.Queue("SET", balance, strconv.FormatInt(n+1, 10))
+					_, txErr = tx.Exec(short)
+				}
+				return txErr
+			}, balance)
+			require.NoError(t, lc.Resume(lc.Addrs()[0]))
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.ErrorIs(t, txErr, redactor.ErrUnknownOutcome, "the %s was written: %v", step, txErr)
+		})
+	}
+	// Both writes ran once the master resumed.
+	assert.Equal(t, "12", c.Do(ctx, "GET", balance).Value)
 }

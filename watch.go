@@ -138,7 +138,7 @@ func (tx *Tx) Do(ctx context.Context, cmd string, args ...string) Result {
 	}
 	var r [1]resp.Reply
 	if _, err := tx.conn.Exchange(ctx, [][]string{command}, r[:], tx.c.cfg.ReadTimeout); err != nil {
-		return Result{Err: err}
+		return Result{Err: unanswered(err)}
 	}
 	return Result{Value: r[0].Value, Err: r[0].Err}
 }
@@ -152,8 +152,11 @@ func (tx *Tx) Queue(cmd string, args ...string) {
 // Exec runs the queued commands as MULTI, the commands, EXEC, in one write,
 // and returns one Result per queued command. When a watched key changed, it
 // returns ErrTxAborted and nothing ran. A command the server refused when
-// queued gets its own error, and the others EXECABORT. After Exec the
-// watch is over: later calls on tx return ErrTxDone.
+// queued gets its own error, and the others EXECABORT. When ctx ends after
+// the transaction was written and before EXEC's reply, the error matches
+// ErrUnknownOutcome as well as the context's: the transaction may have run
+// (a stalled master runs it when it resumes). After Exec the watch is
+// over: later calls on tx return ErrTxDone.
 func (tx *Tx) Exec(ctx context.Context) ([]Result, error) {
 	if tx.done {
 		return nil, ErrTxDone
@@ -170,6 +173,7 @@ func (tx *Tx) Exec(ctx context.Context) ([]Result, error) {
 	cmds = append(cmds, []string{"EXEC"})
 	replies := make([]resp.Reply, len(cmds))
 	got, err := tx.conn.Exchange(ctx, cmds, replies, tx.c.cfg.ReadTimeout)
+	err = unanswered(err)
 	all := make([]Result, len(cmds))
 	for k := range all {
 		switch {
@@ -187,6 +191,18 @@ func (tx *Tx) Exec(ctx context.Context) ([]Result, error) {
 		return results, ErrTxAborted
 	}
 	return results, nil
+}
+
+// unanswered is the error of an exchange on a transaction's connection:
+// one that ended after its commands were written, by its context, is an
+// unknown outcome too. The connection closes then, which disarms a
+// command that blocks, but a transaction or a write the node has read, or
+// will read when it resumes from a stall, runs all the same.
+func unanswered(err error) error {
+	if err == nil || errors.Is(err, ErrNotSent) || errors.Is(err, ErrUnknownOutcome) {
+		return err
+	}
+	return wire.Chain(ErrUnknownOutcome, err)
 }
 
 // check refuses a command a transaction's connection must not run, or
