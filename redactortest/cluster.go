@@ -52,6 +52,19 @@ func (c *Cluster) Stop() error { return c.lc.Stop() }
 // a no-op; a killed node stays down.
 func (c *Cluster) Kill(addr string) error { return c.lc.Kill(addr) }
 
+// Pause stops the node at addr with SIGSTOP, as a stalled process or a
+// hung host would: its sockets stay open and the kernel keeps taking
+// connections and bytes for it, but it answers nothing until Resume. It is
+// how a test checks that a service's deadlines and the client's bounds
+// (redactor.Config.MaxInFlight) hold while a master hangs. A master paused
+// for longer than the node timeout (1s) is marked failed by the others;
+// see the package doc for keeping the other masters serving then. Stop
+// resumes a paused node before stopping it.
+func (c *Cluster) Pause(addr string) error { return c.lc.Pause(addr) }
+
+// Resume continues a node paused by Pause (SIGCONT).
+func (c *Cluster) Resume(addr string) error { return c.lc.Resume(addr) }
+
 // WaitHealthy waits until every live node reports the cluster healthy and
 // all of them agree on which live master serves each slot, then updates
 // Nodes and Addrs. After Kill of a master, that is once its replica has

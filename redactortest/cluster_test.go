@@ -143,6 +143,28 @@ func TestKillMaster(t *testing.T) {
 	assert.Equal(t, heir, owner)
 }
 
+// TestPauseResume stalls a master: a command for it waits until its
+// deadline while the others' are served, and it answers again after Resume.
+func TestPauseResume(t *testing.T) {
+	t.Parallel()
+	rc := StartT(t, Options{Masters: 3, ServerArgs: []string{"--cluster-require-full-coverage", "no"}})
+	ctx := testContext(t)
+	c := newClient(t, rc)
+	stalled := rc.Addrs()[0]
+	k, other := keyOn(t, rc, stalled), keyOn(t, rc, rc.Addrs()[1])
+	require.NoError(t, c.Do(ctx, "SET", k, "before").Err)
+
+	assert.ErrorIs(t, rc.Pause("127.0.0.1:1"), ErrUnknownNode)
+	require.NoError(t, rc.Pause(stalled))
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, c.Do(short, "GET", k).Err, context.DeadlineExceeded)
+	assert.NoError(t, c.Do(ctx, "SET", other, "served").Err, "another master is held up")
+
+	require.NoError(t, rc.Resume(stalled))
+	assert.Equal(t, "before", c.Do(ctx, "GET", k).Value)
+}
+
 func TestFailover(t *testing.T) {
 	t.Parallel()
 	rc := StartT(t, Options{Masters: 2, Replicas: 1})

@@ -37,6 +37,8 @@
 //     acknowledged write.
 //   - Kill sends SIGKILL to a node; WaitHealthy then waits for its replica
 //     to take over, as it would after a crash.
+//   - Pause stops a node with SIGSTOP, a stall that closes nothing, until
+//     Resume.
 //
 // Nodes and Addrs tell which node plays which role, and SlotOwner and SlotsOf
 // who serves which slot.
