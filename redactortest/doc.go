@@ -22,7 +22,7 @@
 // on free loopback ports picked for it, so tests that start clusters may run
 // in parallel. Nodes persist nothing and detect failures within a second or
 // two, so that failover tests are quick. So a master that stops answering
-// for longer than that (a SIGSTOP, a Kill without a replica) is marked
+// for longer than that (Pause, a Kill without a replica) is marked
 // failed, and Redis then answers CLUSTERDOWN for every slot of the cluster:
 // pass "--cluster-require-full-coverage", "no" in Options.ServerArgs to keep
 // the other masters serving, as a test of a stalled master wants.
