@@ -136,7 +136,9 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			}
 		}
 		if c.cfg.Topology != nil {
-			ctx.Send(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
+			// A Request, so that the topology actor knows which
+			// subscriber applied them.
+			ctx.Request(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
 		}
 		c.resendWaiting(ctx)
 	case *topology.RefreshFailed:

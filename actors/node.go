@@ -117,6 +117,9 @@ type nodeActor struct {
 	downUntil   time.Time
 	dialErr     error
 	dialBackoff time.Duration
+	// retired is set when the topology actor is about to stop the actor
+	// because its node left the layout or is no longer a master.
+	retired bool
 }
 
 // connFailure is the panic value a node actor crashes with.
@@ -176,12 +179,12 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		if n.dedicated != nil {
 			n.dedicated.Close()
 		}
+	case *topology.Retire:
+		n.retired = true
 	case *actor.Stopped:
 		n.stopProbe()
-		// Commands that may block do not hold up the stop: their
-		// connections close now.
 		if n.dedicated != nil {
-			n.dedicated.Close()
+			n.closeDedicated()
 		}
 		// Batches already written keep their replies: a connection
 		// closes once they are in (or DrainTimeout passed).
@@ -195,6 +198,21 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			n.cfg.Registry.forget(ctx.Self().Id)
 		}
 	}
+}
+
+// closeDedicated closes the connections for commands that may block as the
+// actor stops. When the client closes they close now: those commands do
+// not hold up the stop. When the node left the layout or was demoted
+// (retired), a command still waiting may get an answer that proves it did
+// not run (a demoted master's UNBLOCKED, to follow the new master): its
+// connection closes once it is answered, within DrainTimeout.
+func (n *nodeActor) closeDedicated() {
+	if !n.retired {
+		n.dedicated.Close()
+		return
+	}
+	n.dedicated.Drain()
+	time.AfterFunc(n.cfg.DrainTimeout, n.dedicated.Close)
 }
 
 // stopProbe stops the node's probe, if it has one.

@@ -97,6 +97,13 @@ type Move struct {
 	Addr string
 }
 
+// Retire is sent by the topology actor to a node actor it is about to stop
+// because its node left the layout or is no longer a master: the node
+// actor then lets its connections finish what they run (a blocking command
+// waiting for its reply, say) before they close, rather than cut them as
+// when the client closes.
+type Retire struct{}
+
 // NodeDown is sent by a node actor to its parent, and published as an event
 // (see redactor.Observe), when its connection to the node fails or cannot be
 // opened. The topology actor schedules a refresh.
