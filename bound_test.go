@@ -3,6 +3,7 @@ package redactor_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,4 +74,62 @@ func TestBlockingCallWithoutDeadlineKeepsItsTimeout(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("BLPOP did not get the pushed element")
 	}
+}
+
+// TestCallsEndWhileMasterKilled kills -9 a master that has a replica, and
+// restarts it as a replica, while goroutines run single commands on it
+// with a deadline far past Config.RetryTimeout: every call ends within
+// RetryTimeout plus ReadTimeout (with a margin), none at its deadline.
+func TestCallsEndWhileMasterKilled(t *testing.T) {
+	pc := startProxiedCluster(t, localcluster.Config{Masters: 3, Replicas: 1})
+	lc := pc.Cluster
+	ctx := testContext(t)
+	c, err := redactor.New(ctx, redactor.Config{Addrs: []string{pc.proxyOf(t, lc.Addrs()[0]).Addr()},
+		RetryTimeout: 3 * time.Second, ReadTimeout: time.Second})
+	require.NoError(t, err)
+	defer c.Close()
+	tag, _ := tagsOnTwoMastersOf(t, lc)
+	victim := ownerIn(t, lc, tag)
+
+	stop := make(chan struct{})
+	var mu sync.Mutex
+	var longest time.Duration
+	var slow []string
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				start := time.Now()
+				var r redactor.Result
+				if w%2 == 0 {
+					r = c.Do(callCtx, "RPUSH", fmt.Sprintf("%s:list%d", tag, w), "x")
+				} else {
+					r = c.Do(callCtx, "BLPOP", fmt.Sprintf("%s:list%d", tag, w-1), "0.5")
+				}
+				cancel()
+				took := time.Since(start)
+				mu.Lock()
+				longest = max(longest, took)
+				if took > 10*time.Second {
+					slow = append(slow, fmt.Sprintf("worker %d call %d: %v after %v", w, i, r.Err, took.Round(time.Millisecond)))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, lc.Kill(victim))
+	require.NoError(t, lc.WaitHealthy(ctx))
+	require.NoError(t, lc.Restart(ctx, victim))
+	time.Sleep(2 * time.Second)
+	close(stop)
+	wg.Wait()
+	t.Logf("longest call: %v", longest.Round(time.Millisecond))
+	assert.Empty(t, slow, "calls that took longer than 10 s")
 }
