@@ -71,7 +71,10 @@ type Unsubscribe struct {
 }
 
 // RoutesApplied tells the topology actor that its sender routes by Routes
-// of Version (or newer) from now on.
+// of Version (or newer) from now on. Send it with a sender (ctx.Request,
+// the subscriber's own context): one without is ignored, and the node
+// actors of nodes that left the layout then wait for that subscriber for
+// good.
 type RoutesApplied struct {
 	// Version is the Routes version the sender routes by.
 	Version uint64
