@@ -312,6 +312,7 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 				return
 			}
 			c.mu.Unlock()
+			var cause error
 			if err == nil {
 				skipped, err := d.SkipPush()
 				if skipped && err == nil {
@@ -319,13 +320,23 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 					continue
 				}
 				if err != nil {
-					c.fail(fmt.Errorf("reading: %w", err))
+					cause = fmt.Errorf("reading: %w", err)
 				} else {
-					c.fail(fmt.Errorf("%w: the node sent data no command asked for", resp.ErrProtocol))
+					cause = fmt.Errorf("%w: the node sent data no command asked for", resp.ErrProtocol)
 				}
-			} else {
-				c.closeQuietly(fmt.Errorf("%w: %w", errIdleClosed, err))
 			}
+			if testHookIdleEnd != nil {
+				testHookIdleEnd(c)
+			}
+			if cause != nil {
+				c.fail(cause)
+			} else {
+				cause = fmt.Errorf("%w: %w", errIdleClosed, err)
+				c.closeQuietly(cause)
+			}
+			// A batch written after the look at inflight above and before
+			// the close gets no reply: the reader is done.
+			c.failInflight(cause)
 			return
 		}
 		b := c.inflight[0]
@@ -362,6 +373,22 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 		}
 	}
 }
+
+// failInflight fails, with an unknown outcome, the batches written and
+// still waiting for replies when the reader stops after the connection
+// closed while it looked idle: a write may have slipped in between. Once
+// the connection is closed no write adds to inflight, so nothing is left.
+func (c *pipeConn) failInflight(cause error) {
+	c.mu.Lock()
+	rest := c.inflight
+	c.inflight = nil
+	c.mu.Unlock()
+	c.finish(rest, ErrUnknownOutcome, cause)
+}
+
+// testHookIdleEnd, when set by a test, runs as the reader, having found
+// the connection idle, is about to close it.
+var testHookIdleEnd func(*pipeConn)
 
 // silenceReader reads the connection; while replies are due it moves the
 // read deadline before each read, so Config.ReadTimeout bounds the silence,

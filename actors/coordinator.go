@@ -136,7 +136,9 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			}
 		}
 		if c.cfg.Topology != nil {
-			ctx.Send(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
+			// A Request, so that the topology actor knows which
+			// subscriber applied them.
+			ctx.Request(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
 		}
 		c.resendWaiting(ctx)
 	case *topology.RefreshFailed:
@@ -290,6 +292,33 @@ func (c *coordinator) sendNext(ctx actor.Context, e *Exec) {
 	}
 }
 
+// deliverNext sends next, a node's batch that waited for the dedicated
+// one before it (Parallel mode). When the node actor it was built for has
+// been retired since (a blocking command may wait long), the batch and
+// those after it go to the node's actor now, or, when the node left the
+// layout, are routed again: a batch sent to a stopped actor would be lost.
+func (c *coordinator) deliverNext(ctx actor.Context, e *Exec, next *nodeBatch) {
+	if next.version != c.routes.Version && c.routes.ByAddr[next.addr] != next.node {
+		old, pid := next.node, c.routes.ByAddr[next.addr]
+		if pid == nil {
+			var idx []int
+			for b := next; b != nil; b = b.next {
+				idx = append(idx, b.idx...)
+			}
+			c.dispatch(ctx, e, c.group(ctx, e, sortedPositions(idx)))
+			c.sendByAddr(ctx, e)
+			return
+		}
+		for b := next; b != nil; b = b.next {
+			if b.node == old {
+				b.node, b.version = pid, c.routes.Version
+			}
+		}
+	}
+	e.pending++
+	c.deliver(ctx, next)
+}
+
 // batchDone records a finished batch, collects the commands to re-send, and
 // moves the Exec on.
 func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
@@ -306,8 +335,7 @@ func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
 	c.inspect(ctx, e, b)
 	if b.next != nil {
 		// The node's next batch, after a dedicated one (Parallel mode).
-		e.pending++
-		c.deliver(ctx, b.next)
+		c.deliverNext(ctx, e, b.next)
 	}
 	if e.pending == 0 {
 		c.sendNext(ctx, e)
