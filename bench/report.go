@@ -28,6 +28,12 @@ var (
 	// and received).
 	metricAlloc = metric{name: "alloc/payload", value: measurement.allocPerPayload,
 		format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
+	// metricHeapPerPayload is the peak heap per byte of payload, and
+	// metricRetained the heap retained per byte of the values kept.
+	metricHeapPerPayload = metric{name: "peak/payload", value: measurement.heapPerPayload,
+		format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
+	metricRetained = metric{name: "retained/kept", value: measurement.retainedPerKept,
+		format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
 	metricHeap = metric{name: "peak heap", value: func(m measurement) float64 { return float64(m.peakHeap) },
 		format: func(v float64) string { return fmtBytes(uint64(v)) }}
 )
@@ -64,6 +70,8 @@ func metricsOf(workload string) []metric {
 		return []metric{metricHeap, metricAlloc, metricOps}
 	case "hol":
 		return []metric{metricP50, metricP99}
+	case "memory":
+		return []metric{metricHeap, metricHeapPerPayload, metricAlloc, metricRetained}
 	}
 	return nil
 }
