@@ -36,17 +36,16 @@ func box(typ, p unsafe.Pointer) any {
 	return v
 }
 
-// boxedString is a string of n bytes being decoded: mem is its allocation,
-// header first, and buf the n+extra bytes after the header to fill.
+// boxedString is a string being decoded: mem is its allocation, header
+// first, and buf the bytes after the header to fill.
 type boxedString struct {
 	mem []byte
 	buf []byte
 }
 
-// newBoxedString allocates room for a string of n bytes, with extra bytes
-// after it (the CRLF that ends a bulk string, read with it).
-func newBoxedString(n, extra int) boxedString {
-	mem := make([]byte, headerSize+n+extra)
+// newBoxedString allocates room for a string of n bytes.
+func newBoxedString(n int) boxedString {
+	mem := make([]byte, headerSize+n)
 	return boxedString{mem: mem, buf: mem[headerSize:]}
 }
 
@@ -71,7 +70,7 @@ func boxedCopy(b []byte) any {
 	if len(b) == 0 {
 		return ""
 	}
-	s := newBoxedString(len(b), 0)
+	s := newBoxedString(len(b))
 	copy(s.buf, b)
 	return s.value(0, len(b))
 }

@@ -286,17 +286,17 @@ func (d *Decoder) bulk(kind byte, body []byte) (any, error) {
 		return nil, err
 	}
 	var s boxedString
-	if n+2 <= bulkStep {
-		s = newBoxedString(n, 2)
+	if n <= bulkStep {
+		s = newBoxedString(n)
 		err = d.readFull(s.buf)
 	} else {
 		s, err = d.readLarge(n)
 	}
+	if err == nil {
+		err = d.readCRLF(n)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if s.buf[n] != '\r' || s.buf[n+1] != '\n' {
-		return nil, fmt.Errorf("%w: bulk string of %d bytes not followed by CRLF", ErrProtocol, n)
 	}
 	off := 0
 	if kind == '=' {
@@ -326,8 +326,26 @@ func (d *Decoder) readFull(buf []byte) error {
 	return nil
 }
 
-// readLarge reads a bulk string of n bytes, and its CRLF, when they are
-// more than bulkStep: its first bulkStep bytes into a buffer of their own,
+// readCRLF reads the CRLF after a bulk string of n bytes. It is read on its
+// own, not with the string, so that the string's allocation holds no more
+// than its header and its bytes.
+func (d *Decoder) readCRLF(n int) error {
+	b, err := d.br.Peek(2)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("resp: reading bulk string: %w", err)
+	}
+	if b[0] != '\r' || b[1] != '\n' {
+		return fmt.Errorf("%w: bulk string of %d bytes not followed by CRLF", ErrProtocol, n)
+	}
+	d.br.Discard(2)
+	return nil
+}
+
+// readLarge reads a bulk string of n bytes when they are more than
+// bulkStep: its first bulkStep bytes into a buffer of their own,
 // then, the server having proved it sends them, the whole string into one
 // allocation of its size. A length declared but not sent so reserves at
 // most bulkStep.
@@ -336,7 +354,7 @@ func (d *Decoder) readLarge(n int) (boxedString, error) {
 	if err := d.readFull(first); err != nil {
 		return boxedString{}, err
 	}
-	s := newBoxedString(n, 2)
+	s := newBoxedString(n)
 	copy(s.buf, first)
 	if err := d.readFull(s.buf[bulkStep:]); err != nil {
 		return boxedString{}, err
