@@ -162,7 +162,7 @@ func wake(ch chan struct{}) {
 func (c *pipeConn) write() {
 	defer c.stopped.Done()
 	var (
-		w     vecWriter
+		w     = vecWriter{nc: c.nc, timeout: c.opts.write}
 		ends  []int64
 		spare []*nodeBatch
 	)
@@ -198,10 +198,7 @@ func (c *pipeConn) write() {
 			b.encode(&w)
 			ends = append(ends, w.size)
 		}
-		if c.opts.write > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(c.opts.write))
-		}
-		n, err := w.writeTo(c.nc)
+		n, err := w.finish()
 		w.reset() // drop the references to the values written
 		c.mu.Lock()
 		c.writing = false

@@ -3,6 +3,7 @@ package actors
 import (
 	"net"
 	"strconv"
+	"time"
 	"unsafe"
 )
 
@@ -12,31 +13,54 @@ import (
 const largeArg = 1 << 10
 
 // maxKeptScratch bounds the write buffer a connection keeps between writes;
-// a larger one (many small commands in one write) is dropped after it.
+// a larger one (a command with many small arguments) is dropped after it.
 const maxKeptScratch = 256 << 10
 
-// vecWriter encodes commands for one vectored write: small parts go into
-// one buffer, large arguments stay where they are and are referenced.
+// Bounds of what the writer gathers before it writes: the bytes copied into
+// its buffer, and the iovecs. Past either, what is encoded goes out and
+// the buffer is filled again: a batch of a million commands is written
+// 256 KiB at a time, not first encoded whole into a buffer of its size
+// (grown by append, 57 MB and every array it outgrew).
+const (
+	flushScratch = maxKeptScratch
+	flushVecs    = 1024
+)
+
+// vecWriter encodes commands for vectored writes to nc: small parts go into
+// one buffer, large arguments stay where they are and are referenced. It
+// writes whenever it gathered flushScratch bytes or flushVecs iovecs, and
+// the rest with finish.
 type vecWriter struct {
+	nc net.Conn
+	// timeout bounds each write; zero means none.
+	timeout time.Duration
+
 	scratch []byte
 	vecs    net.Buffers
 	start   int   // start of the scratch bytes not yet in vecs
 	size    int64 // bytes encoded so far
+	written int64 // bytes written so far
+	err     error // the error of a write; nothing is written after it
 }
 
-// reset readies the writer for the next write, and lets go of the
-// arguments of the last one.
+// reset readies the writer for the next batches, and lets go of the
+// arguments of the last ones.
 func (w *vecWriter) reset() {
 	if cap(w.scratch) > maxKeptScratch {
 		w.scratch = nil
 	}
-	w.scratch, w.start, w.size = w.scratch[:0], 0, 0
+	w.scratch, w.start, w.size, w.written, w.err = w.scratch[:0], 0, 0, 0, nil
 	clear(w.vecs)
 	w.vecs = w.vecs[:0]
 }
 
-// appendCommand encodes args as a RESP array of bulk strings.
+// appendCommand encodes args as a RESP array of bulk strings, and writes
+// what was gathered when it is enough. After a failed write it does
+// nothing.
 func (w *vecWriter) appendCommand(args []string) {
+	if w.err != nil {
+		return
+	}
 	before := len(w.scratch)
 	w.scratch = append(w.scratch, '*')
 	w.scratch = strconv.AppendInt(w.scratch, int64(len(args)), 10)
@@ -57,6 +81,9 @@ func (w *vecWriter) appendCommand(args []string) {
 		w.scratch = append(w.scratch, '\r', '\n')
 	}
 	w.size += int64(len(w.scratch) - before)
+	if len(w.scratch) >= flushScratch || len(w.vecs) >= flushVecs {
+		w.flush()
+	}
 }
 
 // cut ends the current run of scratch bytes as an iovec. A later append
@@ -69,14 +96,33 @@ func (w *vecWriter) cut() {
 	w.start = len(w.scratch)
 }
 
-// writeTo writes everything encoded to nc, with one writev when there are
-// several parts, and returns the bytes written.
-func (w *vecWriter) writeTo(nc net.Conn) (int64, error) {
+// flush writes everything gathered, with one writev when there are several
+// parts, and empties the buffer for more.
+func (w *vecWriter) flush() {
 	w.cut()
-	if len(w.vecs) == 1 {
-		n, err := nc.Write(w.vecs[0])
-		return int64(n), err
+	if w.err != nil || len(w.vecs) == 0 {
+		return
 	}
-	vecs := w.vecs // WriteTo consumes the slice it is called on
-	return vecs.WriteTo(nc)
+	if w.timeout > 0 {
+		w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
+	}
+	var n int64
+	if len(w.vecs) == 1 {
+		k, err := w.nc.Write(w.vecs[0])
+		n, w.err = int64(k), err
+	} else {
+		vecs := w.vecs // WriteTo consumes the slice it is called on
+		n, w.err = vecs.WriteTo(w.nc)
+	}
+	w.written += n
+	clear(w.vecs)
+	w.vecs = w.vecs[:0]
+	w.scratch, w.start = w.scratch[:0], 0
+}
+
+// finish writes what is left and returns the bytes written since reset, and
+// the error of the write that failed.
+func (w *vecWriter) finish() (int64, error) {
+	w.flush()
+	return w.written, w.err
 }

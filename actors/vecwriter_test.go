@@ -2,7 +2,9 @@ package actors
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,14 +31,6 @@ func TestVecWriterEncodesLikeAppendCommand(t *testing.T) {
 		want = resp.AppendCommand(want, c)
 	}
 	for round := range 2 { // the second round reuses the writer
-		var w vecWriter
-		if round == 1 {
-			w.reset()
-		}
-		for _, c := range cmds {
-			w.appendCommand(c)
-		}
-		assert.Equal(t, int64(len(want)), w.size)
 		client, server := net.Pipe()
 		got := make(chan []byte)
 		go func() {
@@ -44,11 +38,70 @@ func TestVecWriterEncodesLikeAppendCommand(t *testing.T) {
 			buf.ReadFrom(server)
 			got <- buf.Bytes()
 		}()
-		n, err := w.writeTo(client)
+		w := vecWriter{nc: client}
+		if round == 1 {
+			w.reset()
+		}
+		for _, c := range cmds {
+			w.appendCommand(c)
+		}
+		assert.Equal(t, int64(len(want)), w.size)
+		assert.Greater(t, len(w.vecs), 1, "large arguments are iovecs of their own")
+		n, err := w.finish()
 		require.NoError(t, err)
 		client.Close()
 		assert.Equal(t, int64(len(want)), n)
 		assert.Equal(t, want, <-got)
-		assert.Greater(t, len(w.vecs), 1, "large arguments are iovecs of their own")
 	}
+}
+
+// TestVecWriterWritesLargeBatchesInParts encodes a batch of 100,000
+// commands and checks that the writer wrote them as it went, in parts of
+// about flushScratch bytes, never holding a buffer of the batch's size,
+// and that the bytes are the plain encoding's.
+func TestVecWriterWritesLargeBatchesInParts(t *testing.T) {
+	var cmds [][]string
+	var want []byte
+	for i := range 100_000 {
+		c := []string{"SET", "key:" + strconv.Itoa(i), "a value of some 30 bytes......"}
+		cmds = append(cmds, c)
+		want = resp.AppendCommand(want, c)
+	}
+	client, server := net.Pipe()
+	got := make(chan []byte)
+	go func() {
+		var buf bytes.Buffer
+		buf.ReadFrom(server)
+		got <- buf.Bytes()
+	}()
+	w := vecWriter{nc: client}
+	maxScratch := 0
+	for _, c := range cmds {
+		w.appendCommand(c)
+		maxScratch = max(maxScratch, cap(w.scratch))
+	}
+	n, err := w.finish()
+	require.NoError(t, err)
+	client.Close()
+	assert.Equal(t, int64(len(want)), n)
+	assert.Equal(t, want, <-got)
+	require.Greater(t, len(want), 10*flushScratch, "the batch is many buffers' worth")
+	assert.LessOrEqual(t, maxScratch, 2*flushScratch, "the buffer stays about flushScratch")
+}
+
+// TestVecWriterStopsAfterAFailedWrite checks that after a write failed the
+// writer writes nothing more, and reports what left before the failure.
+func TestVecWriterStopsAfterAFailedWrite(t *testing.T) {
+	client, server := net.Pipe()
+	server.Close()
+	w := vecWriter{nc: client}
+	for i := range 20_000 {
+		w.appendCommand([]string{"SET", "key:" + strconv.Itoa(i), "a value of some 30 bytes......"})
+	}
+	sizeAtFailure := w.size
+	w.appendCommand([]string{"PING"})
+	assert.Equal(t, sizeAtFailure, w.size, "nothing is encoded after the failure")
+	n, err := w.finish()
+	require.ErrorIs(t, err, io.ErrClosedPipe)
+	assert.Equal(t, int64(0), n)
 }
