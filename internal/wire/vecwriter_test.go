@@ -1,4 +1,4 @@
-package actors
+package wire
 
 import (
 	"bytes"
@@ -38,16 +38,16 @@ func TestVecWriterEncodesLikeAppendCommand(t *testing.T) {
 			buf.ReadFrom(server)
 			got <- buf.Bytes()
 		}()
-		w := vecWriter{nc: client}
+		w := VecWriter{Conn: client}
 		if round == 1 {
-			w.reset()
+			w.Reset()
 		}
 		for _, c := range cmds {
-			w.appendCommand(c)
+			w.AppendCommand(c)
 		}
 		assert.Equal(t, int64(len(want)), w.size)
 		assert.Greater(t, len(w.vecs), 1, "large arguments are iovecs of their own")
-		n, err := w.finish()
+		n, err := w.Finish()
 		require.NoError(t, err)
 		client.Close()
 		assert.Equal(t, int64(len(want)), n)
@@ -74,13 +74,13 @@ func TestVecWriterWritesLargeBatchesInParts(t *testing.T) {
 		buf.ReadFrom(server)
 		got <- buf.Bytes()
 	}()
-	w := vecWriter{nc: client}
+	w := VecWriter{Conn: client}
 	maxScratch := 0
 	for _, c := range cmds {
-		w.appendCommand(c)
+		w.AppendCommand(c)
 		maxScratch = max(maxScratch, cap(w.scratch))
 	}
-	n, err := w.finish()
+	n, err := w.Finish()
 	require.NoError(t, err)
 	client.Close()
 	assert.Equal(t, int64(len(want)), n)
@@ -94,14 +94,14 @@ func TestVecWriterWritesLargeBatchesInParts(t *testing.T) {
 func TestVecWriterStopsAfterAFailedWrite(t *testing.T) {
 	client, server := net.Pipe()
 	server.Close()
-	w := vecWriter{nc: client}
+	w := VecWriter{Conn: client}
 	for i := range 20_000 {
-		w.appendCommand([]string{"SET", "key:" + strconv.Itoa(i), "a value of some 30 bytes......"})
+		w.AppendCommand([]string{"SET", "key:" + strconv.Itoa(i), "a value of some 30 bytes......"})
 	}
 	sizeAtFailure := w.size
-	w.appendCommand([]string{"PING"})
+	w.AppendCommand([]string{"PING"})
 	assert.Equal(t, sizeAtFailure, w.size, "nothing is encoded after the failure")
-	n, err := w.finish()
+	n, err := w.Finish()
 	require.ErrorIs(t, err, io.ErrClosedPipe)
 	assert.Equal(t, int64(0), n)
 }

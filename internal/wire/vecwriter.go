@@ -1,4 +1,4 @@
-package actors
+package wire
 
 import (
 	"net"
@@ -26,14 +26,16 @@ const (
 	flushVecs    = 1024
 )
 
-// vecWriter encodes commands for vectored writes to nc: small parts go into
-// one buffer, large arguments stay where they are and are referenced. It
-// writes whenever it gathered flushScratch bytes or flushVecs iovecs, and
-// the rest with finish.
-type vecWriter struct {
-	nc net.Conn
-	// timeout bounds each write; zero means none.
-	timeout time.Duration
+// VecWriter encodes commands for vectored writes to Conn: small parts go
+// into one buffer, large arguments stay where they are and are referenced,
+// so a large value reaches the socket without a copy. It writes whenever it
+// gathered flushScratch bytes or flushVecs iovecs, and the rest with
+// Finish. The zero value, given a Conn, is ready to use.
+type VecWriter struct {
+	// Conn is where the commands are written.
+	Conn net.Conn
+	// Timeout bounds each write; zero means none.
+	Timeout time.Duration
 
 	scratch []byte
 	vecs    net.Buffers
@@ -43,9 +45,9 @@ type vecWriter struct {
 	err     error // the error of a write; nothing is written after it
 }
 
-// reset readies the writer for the next batches, and lets go of the
+// Reset readies the writer for the next commands, and lets go of the
 // arguments of the last ones.
-func (w *vecWriter) reset() {
+func (w *VecWriter) Reset() {
 	if cap(w.scratch) > maxKeptScratch {
 		w.scratch = nil
 	}
@@ -54,10 +56,10 @@ func (w *vecWriter) reset() {
 	w.vecs = w.vecs[:0]
 }
 
-// appendCommand encodes args as a RESP array of bulk strings, and writes
+// AppendCommand encodes args as a RESP array of bulk strings, and writes
 // what was gathered when it is enough. After a failed write it does
 // nothing.
-func (w *vecWriter) appendCommand(args []string) {
+func (w *VecWriter) AppendCommand(args []string) {
 	if w.err != nil {
 		return
 	}
@@ -89,7 +91,7 @@ func (w *vecWriter) appendCommand(args []string) {
 // cut ends the current run of scratch bytes as an iovec. A later append
 // that grows scratch moves it; the iovecs keep pointing at the old array,
 // which stays unchanged.
-func (w *vecWriter) cut() {
+func (w *VecWriter) cut() {
 	if len(w.scratch) > w.start {
 		w.vecs = append(w.vecs, w.scratch[w.start:len(w.scratch):len(w.scratch)])
 	}
@@ -98,21 +100,21 @@ func (w *vecWriter) cut() {
 
 // flush writes everything gathered, with one writev when there are several
 // parts, and empties the buffer for more.
-func (w *vecWriter) flush() {
+func (w *VecWriter) flush() {
 	w.cut()
 	if w.err != nil || len(w.vecs) == 0 {
 		return
 	}
-	if w.timeout > 0 {
-		w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
+	if w.Timeout > 0 {
+		w.Conn.SetWriteDeadline(time.Now().Add(w.Timeout))
 	}
 	var n int64
 	if len(w.vecs) == 1 {
-		k, err := w.nc.Write(w.vecs[0])
+		k, err := w.Conn.Write(w.vecs[0])
 		n, w.err = int64(k), err
 	} else {
 		vecs := w.vecs // WriteTo consumes the slice it is called on
-		n, w.err = vecs.WriteTo(w.nc)
+		n, w.err = vecs.WriteTo(w.Conn)
 	}
 	w.written += n
 	clear(w.vecs)
@@ -120,9 +122,12 @@ func (w *vecWriter) flush() {
 	w.scratch, w.start = w.scratch[:0], 0
 }
 
-// finish writes what is left and returns the bytes written since reset, and
+// Size returns the bytes encoded since Reset.
+func (w *VecWriter) Size() int64 { return w.size }
+
+// Finish writes what is left and returns the bytes written since Reset, and
 // the error of the write that failed.
-func (w *vecWriter) finish() (int64, error) {
+func (w *VecWriter) Finish() (int64, error) {
 	w.flush()
 	return w.written, w.err
 }
