@@ -120,7 +120,7 @@ var _ actor.Actor = (*coordinator)(nil)
 // maxKeptTargets bounds the shards of commands the coordinator keeps room
 // for between Execs: a larger pipeline gets room of its own, which goes
 // with it, so that no pipeline leaves the coordinator holding memory of its
-// size.
+// size. It bounds the key positions kept (keys) too.
 const maxKeptTargets = 16 << 10
 
 // scratchTargets returns room for the shards of n commands.
@@ -186,6 +186,9 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 	e.sender = ctx.Sender()
 	e.started = time.Now()
 	e.onBatch = c.cfg.OnBatch
+	if cap(c.keys) > maxKeptTargets {
+		c.keys = nil // a command of many keys grew it: not kept for all
+	}
 	n := len(e.Commands)
 	if cap(e.Results) >= n {
 		e.Results = e.Results[:n]
