@@ -126,11 +126,13 @@ func heapObjects() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// settledHeap returns the heap in use after two full collections: the
-// second empties what the first left in the sync.Pools' victim caches.
+// settledHeap returns the heap objects after two full collections (the
+// second empties what the first left in the sync.Pools' victim caches),
+// measured as the peaks are.
 func settledHeap() uint64 {
 	runtime.GC()
-	return liveHeap()
+	runtime.GC()
+	return heapObjects()
 }
 
 // peakSampler samples the heap every millisecond until stopped.
