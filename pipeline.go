@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/redactor-go/redactor/actors"
@@ -270,10 +269,14 @@ func (q *queue) textRoom(a any) {
 	}
 }
 
-// push queues cmd, doubling cmds when it is full.
+// push queues cmd, doubling cmds when it is full (append grows a large
+// slice by 1.25 at a time, and slices.Grow by 2.44 to make room for twice
+// as many).
 func (q *queue) push(cmd []string) {
 	if len(q.cmds) == cap(q.cmds) {
-		q.cmds = slices.Grow(q.cmds, max(cap(q.cmds), 16))
+		cmds := make([][]string, len(q.cmds), max(2*cap(q.cmds), 16))
+		copy(cmds, q.cmds)
+		q.cmds = cmds
 	}
 	q.cmds = append(q.cmds, cmd)
 }
