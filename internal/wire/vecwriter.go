@@ -19,10 +19,12 @@ const maxKeptScratch = 256 << 10
 // Bounds of what the writer gathers before it writes: the bytes copied into
 // its buffer, and the iovecs. Past either, what is encoded goes out and
 // the buffer is filled again: a batch of a million commands is written
-// 256 KiB at a time, not first encoded whole into a buffer of its size
-// (grown by append, 57 MB and every array it outgrew).
+// 128 KiB at a time, not first encoded whole into a buffer of its size
+// (grown by append, 57 MB and every array it outgrew). Half the buffer
+// kept, so that the last append before a write, which may grow the buffer
+// by a quarter, leaves it one that is kept.
 const (
-	flushScratch = maxKeptScratch
+	flushScratch = maxKeptScratch / 2
 	flushVecs    = 1024
 )
 
