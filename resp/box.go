@@ -43,8 +43,12 @@ type boxedString struct {
 	buf []byte
 }
 
-// newBoxedString allocates room for a string of n bytes.
+// newBoxedString allocates room for a string of n bytes; the empty string
+// needs none.
 func newBoxedString(n int) boxedString {
+	if n == 0 {
+		return boxedString{}
+	}
 	mem := make([]byte, headerSize+n)
 	return boxedString{mem: mem, buf: mem[headerSize:]}
 }

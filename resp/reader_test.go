@@ -369,3 +369,25 @@ func TestErrorClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderEmptyStrings decodes empty bulk and simple strings without
+// allocating for them.
+func TestDecoderEmptyStrings(t *testing.T) {
+	input := strings.Repeat("$0\r\n\r\n+\r\n", 10)
+	d := NewDecoder(bufio.NewReader(strings.NewReader(input)))
+	for range 20 {
+		v, err := d.Decode()
+		require.NoError(t, err)
+		assert.Equal(t, "", v)
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		d := NewDecoder(bufio.NewReader(strings.NewReader(input)))
+		for range 20 {
+			if _, err := d.Decode(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	// The strings.Reader, the bufio.Reader and its buffer, the Decoder.
+	assert.LessOrEqual(t, allocs, 4.0, "20 empty strings allocate nothing")
+}
