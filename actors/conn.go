@@ -162,7 +162,7 @@ func wake(ch chan struct{}) {
 func (c *pipeConn) write() {
 	defer c.stopped.Done()
 	var (
-		w     vecWriter
+		w     = wire.VecWriter{Conn: c.nc, Timeout: c.opts.write}
 		ends  []int64
 		spare []*nodeBatch
 	)
@@ -192,17 +192,14 @@ func (c *pipeConn) write() {
 			spare = batches
 			continue
 		}
-		w.reset()
+		w.Reset()
 		ends = ends[:0]
 		for _, b := range batches {
 			b.encode(&w)
-			ends = append(ends, w.size)
+			ends = append(ends, w.Size())
 		}
-		if c.opts.write > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(c.opts.write))
-		}
-		n, err := w.writeTo(c.nc)
-		w.reset() // drop the references to the values written
+		n, err := w.Finish()
+		w.Reset() // drop the references to the values written
 		c.mu.Lock()
 		c.writing = false
 		closed = c.isClosed

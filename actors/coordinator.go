@@ -117,6 +117,21 @@ type coordinator struct {
 
 var _ actor.Actor = (*coordinator)(nil)
 
+// maxKeptTargets bounds the shards of commands the coordinator keeps room
+// for between Execs: a larger pipeline gets room of its own, which goes
+// with it, so that no pipeline leaves the coordinator holding memory of its
+// size. It bounds the key positions kept (keys) too.
+const maxKeptTargets = 16 << 10
+
+// scratchTargets returns room for the shards of n commands.
+func (c *coordinator) scratchTargets(n int) []int32 {
+	if n > maxKeptTargets {
+		return make([]int32, n)
+	}
+	c.targets = slices.Grow(c.targets[:0], n)[:n]
+	return c.targets
+}
+
 // Receive handles the actor's messages.
 func (c *coordinator) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
@@ -171,6 +186,9 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 	e.sender = ctx.Sender()
 	e.started = time.Now()
 	e.onBatch = c.cfg.OnBatch
+	if cap(c.keys) > maxKeptTargets {
+		c.keys = nil // a command of many keys grew it: not kept for all
+	}
 	n := len(e.Commands)
 	if cap(e.Results) >= n {
 		e.Results = e.Results[:n]
@@ -394,8 +412,7 @@ func (c *coordinator) groupByMaster(ctx actor.Context, e *Exec, idx []int) []*no
 	if e.Node != "" {
 		return c.groupSpecial(ctx, e, idx)
 	}
-	targets := slices.Grow(c.targets[:0], n)[:n]
-	c.targets = targets
+	targets := c.scratchTargets(n)
 	counts := make([]int, len(routes.Nodes))
 	current, nLeading := -1, 0
 	var errs []error // by j, of the commands that failed to route
