@@ -263,7 +263,9 @@ func (c *Client) Pipeline(opts ...PipelineOption) *Pipeline {
 }
 
 // Do runs one command and returns its Result. Errors of the whole call
-// (context done, client closed) are in Result.Err too.
+// (context done, client closed) are in Result.Err too. Like Pipeline.Exec,
+// a call whose ctx has no deadline ends after Config.RetryTimeout plus
+// Config.ReadTimeout at the latest.
 func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 	call := doCalls.Get().(*doCall)
 	return c.do(ctx, call, append(append(call.command[0][:0], cmd), args...))

@@ -98,6 +98,13 @@ func (p *Pipeline) Parallel() bool { return p.mode == actors.Parallel }
 // when it was in flight (it may run). Results are nil only when nothing
 // was sent, or the client could not tell. Nothing writes into the
 // returned Results afterwards.
+//
+// A ctx without a deadline still gets one: Exec returns, as if its
+// deadline had passed, after Config.RetryTimeout plus Config.ReadTimeout
+// (plus the timeout of a command that may block; none for one that may
+// block forever), so that no call waits forever for an answer that got
+// lost. Give a pipeline that may legitimately take longer (tens of millions
+// of commands) a deadline of its own.
 func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	if p.Len() == 0 {
 		select {
