@@ -29,27 +29,30 @@ import (
 // refuses the whole transaction with that error instead, before any I/O.
 //
 // Numbers are written into memory the pipeline keeps for its next Exec,
-// so queuing them allocates nothing once a pipeline of that size ran.
+// so queuing them allocates nothing once a pipeline of that size ran (up
+// to 16 KiB of their text; beyond, a chunk of that size at a time).
 func (p *Pipeline) DoArgs(cmd string, args ...any) {
 	if p.q == nil {
 		p.q = getQueue()
 	}
 	q := p.q
+	q.room(1 + len(args))
 	start := len(q.args)
 	q.args = append(q.args, cmd)
 	for i, a := range args {
+		q.textRoom(a)
 		s, buf, ok := appendArg(q.buf, a)
 		q.buf = buf
 		if !ok {
 			clear(q.args[start:])
 			q.args = q.args[:start]
 			q.refused = append(q.refused, refusedCommand{index: len(q.cmds), err: argError(cmd, i, a)})
-			q.cmds = append(q.cmds, nil)
+			q.push(nil)
 			return
 		}
 		q.args = append(q.args, s)
 	}
-	q.cmds = append(q.cmds, q.args[start:len(q.args):len(q.args)])
+	q.push(q.args[start:len(q.args):len(q.args)])
 }
 
 // DoArgs runs one command like Do, with arguments of the Go types that

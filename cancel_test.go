@@ -110,7 +110,9 @@ func TestCloseDrainsThenTellsOutcomes(t *testing.T) {
 	t.Run("after the drain, what is known", func(t *testing.T) {
 		c, err := redactor.New(testContext(t), redactor.Config{Addrs: lc.Addrs(), CloseTimeout: 50 * time.Millisecond})
 		require.NoError(t, err)
-		pauseWrites(t, lc, held, 600*time.Millisecond)
+		// Held far longer than the drain, so that a loaded host that
+		// stalls the test for a while cannot let the write through.
+		pauseWrites(t, lc, held, 3*time.Second)
 		out := run(c)
 		start := time.Now()
 		require.NoError(t, c.Close())

@@ -265,7 +265,9 @@ func (c *Client) Pipeline(opts ...PipelineOption) *Pipeline {
 // Do runs one command and returns its Result. Errors of the whole call
 // (context done, client closed) are in Result.Err too; a call whose context
 // had ended before it, or on a closed client, sends nothing, and its error
-// matches ErrNotSent and ErrCanceled besides the cause.
+// matches ErrNotSent and ErrCanceled besides the cause. Like Pipeline.Exec,
+// a call whose ctx has no deadline ends after Config.RetryTimeout plus
+// Config.ReadTimeout at the latest.
 func (c *Client) Do(ctx context.Context, cmd string, args ...string) Result {
 	call := doCalls.Get().(*doCall)
 	return c.do(ctx, call, append(append(call.command[0][:0], cmd), args...))
@@ -347,23 +349,43 @@ func (c *Client) exec(ctx context.Context, e *actors.Exec, done chan *actors.Exe
 	}
 	c.active.Add(1)
 	defer c.active.Add(-1)
+	// A call without a deadline of its own ends after callBound even if
+	// an answer got lost.
+	var bound <-chan time.Time
+	extended := false
+	if _, ok := ctx.Deadline(); !ok {
+		t := startBound(c.callBound())
+		defer stopBound(t)
+		bound = t.C
+	}
 	coordinator := c.coordinatorFor()
 	c.system.Root.Send(coordinator, e)
-	select {
-	case <-done:
-		return e.Results, true, e.Err
-	case <-ctx.Done():
-		if blocking {
-			select {
-			case <-done:
-				return e.Results, true, e.Err
-			case <-time.After(outcomeGrace):
-			case <-c.closed:
+	for {
+		select {
+		case <-done:
+			return e.Results, true, e.Err
+		case <-ctx.Done():
+			return c.ctxDone(ctx, coordinator, e, done, blocking)
+		case <-c.closed:
+			return c.cancel(coordinator, e, done, ErrClosed)
+		case <-bound:
+			bound = nil
+			if !extended {
+				// A command that may block (BLPOP) extends the bound
+				// by its own timeout; one that may wait forever
+				// lifts it.
+				extended = true
+				extra, forever := c.blockFor(e.Commands)
+				if forever {
+					continue
+				}
+				if extra > 0 {
+					bound = time.After(extra)
+					continue
+				}
 			}
+			return c.cancel(coordinator, e, done, errNoOutcome)
 		}
-		return c.cancel(coordinator, e, done, fmt.Errorf("redactor: pipeline: %w", context.Cause(ctx)))
-	case <-c.closed:
-		return c.cancel(coordinator, e, done, ErrClosed)
 	}
 }
 
@@ -377,6 +399,73 @@ func (c *Client) refuse(ctx context.Context) error {
 		return fmt.Errorf("redactor: pipeline: %w", err)
 	}
 	return nil
+}
+
+// errNoOutcome is the cause of a call without a deadline of its own that
+// had no outcome within its bound (Client.callBound).
+var errNoOutcome = fmt.Errorf("redactor: pipeline: no outcome within Config.RetryTimeout plus Config.ReadTimeout: %w",
+	context.DeadlineExceeded)
+
+// callBound is how long a call whose context has no deadline waits for its
+// outcome (plus the timeout of a command that may block): retries stop
+// after RetryTimeout, and a node that sends nothing for ReadTimeout is
+// taken for dead, so only a lost answer could take longer.
+func (c *Client) callBound() time.Duration {
+	return c.cfg.RetryTimeout + max(c.cfg.ReadTimeout, 0)
+}
+
+// blockFor returns the longest timeout of the commands of cmds that may
+// block, or forever when one of them may block without a timeout (BLPOP k
+// 0).
+func (c *Client) blockFor(cmds [][]string) (longest time.Duration, forever bool) {
+	routes := c.routes.Load()
+	if routes == nil {
+		return 0, false
+	}
+	for _, args := range cmds {
+		info, ok := routes.Commands.Lookup(args)
+		if !ok || info.Class == resp.ClassPipelined || !info.Blocks(args) {
+			continue
+		}
+		d := info.BlockTimeout(args)
+		if d == 0 {
+			return 0, true
+		}
+		longest = max(longest, d)
+	}
+	return longest, false
+}
+
+// bounds are the timers of the calls' bounds, reused.
+var bounds sync.Pool
+
+// startBound returns a timer that fires after d.
+func startBound(d time.Duration) *time.Timer {
+	if t, ok := bounds.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+// stopBound stops t and keeps it for reuse. Since Go 1.23 a stopped
+// timer's channel holds no stale value.
+func stopBound(t *time.Timer) {
+	t.Stop()
+	bounds.Put(t)
+}
+
+// ctxDone is exec's answer when ctx ended before e's outcome.
+func (c *Client) ctxDone(ctx context.Context, coordinator *actor.PID, e *actors.Exec, done chan *actors.Exec, blocking bool) ([]Result, bool, error) {
+	if blocking {
+		select {
+		case <-done:
+			return e.Results, true, e.Err
+		case <-time.After(outcomeGrace):
+		case <-c.closed:
+		}
+	}
+	return c.cancel(coordinator, e, done, fmt.Errorf("redactor: pipeline: %w", context.Cause(ctx)))
 }
 
 // cancel asks coordinator to answer e at once, as far as known, and

@@ -164,10 +164,12 @@ func TestHungNode(t *testing.T) {
 // than the read timeout: blocking commands are exempt from it.
 func TestBlockingCommandOutlivesReadTimeout(t *testing.T) {
 	ctx := testContext(t)
-	c, err := redactor.New(ctx, redactor.Config{Addrs: cluster.Addrs(), ReadTimeout: 100 * time.Millisecond})
+	c, err := redactor.New(ctx, redactor.Config{Addrs: cluster.Addrs(), ReadTimeout: 300 * time.Millisecond})
 	require.NoError(t, err)
 	defer c.Close()
-	r := c.Do(ctx, "BLPOP", t.Name(), "0.5")
+	// Three times the read timeout; the read timeout on top of it is the
+	// margin a loaded host needs for the reply.
+	r := c.Do(ctx, "BLPOP", t.Name(), "0.9")
 	require.NoError(t, r.Err)
 	assert.Nil(t, r.Value, "BLPOP timed out by itself, on the server")
 }

@@ -67,10 +67,11 @@ func (p *Pipeline) Do(cmd string, args ...string) {
 		p.q = getQueue()
 	}
 	q := p.q
+	q.room(1 + len(args))
 	start := len(q.args)
 	q.args = append(q.args, cmd)
 	q.args = append(q.args, args...)
-	q.cmds = append(q.cmds, q.args[start:len(q.args):len(q.args)])
+	q.push(q.args[start:len(q.args):len(q.args)])
 }
 
 // Len returns the number of queued commands.
@@ -97,6 +98,13 @@ func (p *Pipeline) Parallel() bool { return p.mode == actors.Parallel }
 // when it was in flight (it may run). Results are nil only when nothing
 // was sent, or the client could not tell. Nothing writes into the
 // returned Results afterwards.
+//
+// A ctx without a deadline still gets one: Exec returns, as if its
+// deadline had passed, after Config.RetryTimeout plus Config.ReadTimeout
+// (plus the timeout of a command that may block; none for one that may
+// block forever), so that no call waits forever for an answer that got
+// lost. Give a pipeline that may legitimately take longer (tens of millions
+// of commands) a deadline of its own.
 func (p *Pipeline) Exec(ctx context.Context) ([]Result, error) {
 	if p.Len() == 0 {
 		select {
@@ -204,11 +212,18 @@ func (p *Pipeline) execRefused(ctx context.Context, q *queue) ([]Result, error) 
 var queues sync.Pool
 
 // queue is a pipeline's commands and the arguments they point into.
+//
+// The arguments are kept in chunks: args is the chunk being filled, and a
+// full one is left to the commands that point into it while a new one is
+// started, never copied into a larger one. Growing one array by append
+// would leave every array it outgrew pinned by the commands pointing into
+// it: a 1,000,000-command pipeline held its arguments about five times
+// over. cmds, which nothing points into, doubles as it grows.
 type queue struct {
 	cmds [][]string
 	args []string
 	// buf holds the text of DoArgs's arguments that were not strings; args
-	// point into it.
+	// point into it. It is kept in chunks, like args.
 	buf []byte
 	// refused are the commands DoArgs refused, in queue order; their place
 	// in cmds is nil.
@@ -230,6 +245,48 @@ const (
 	// room for; a larger buffer is dropped, the queue kept.
 	maxPooledArgBytes = 64 << 10
 )
+
+// Bounds of a queue's chunks: of arguments, and of argument text.
+const (
+	argChunk  = 4 << 10
+	textChunk = 16 << 10
+)
+
+// nextChunk returns the capacity of the chunk that follows one of capacity
+// c when need more elements must fit: twice c, up to limit.
+func nextChunk(c, need, limit int) int {
+	return max(need, min(2*c, limit), 16)
+}
+
+// room makes room for the n arguments of one command in the current chunk.
+func (q *queue) room(n int) {
+	if cap(q.args)-len(q.args) < n {
+		q.args = make([]string, 0, nextChunk(cap(q.args), n, argChunk))
+	}
+}
+
+// textRoom makes room in buf for the text of argument a (DoArgs).
+func (q *queue) textRoom(a any) {
+	need := 64 // a number's text
+	if b, ok := a.([]byte); ok && len(b) <= maxCopiedArg {
+		need = len(b)
+	}
+	if cap(q.buf)-len(q.buf) < need {
+		q.buf = make([]byte, 0, nextChunk(cap(q.buf), need, textChunk))
+	}
+}
+
+// push queues cmd, doubling cmds when it is full (append grows a large
+// slice by 1.25 at a time, and slices.Grow by 2.44 to make room for twice
+// as many).
+func (q *queue) push(cmd []string) {
+	if len(q.cmds) == cap(q.cmds) {
+		cmds := make([][]string, len(q.cmds), max(2*cap(q.cmds), 16))
+		copy(cmds, q.cmds)
+		q.cmds = cmds
+	}
+	q.cmds = append(q.cmds, cmd)
+}
 
 // getQueue returns an empty queue.
 func getQueue() *queue {

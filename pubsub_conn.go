@@ -102,6 +102,40 @@ type psConn struct {
 	closed  bool
 	failure error    // why a write failed
 	pending []*psCmd // commands sent and not yet answered, in order
+	// carried are the channels the manager has placed on this
+	// connection: only their messages are delivered from it. A node may
+	// still send a channel that moved to another connection (a demoted
+	// master, now a replica, passes on its new master's SPUBLISH to a
+	// subscription it kept): that copy is not delivered twice.
+	carried map[string]struct{}
+}
+
+// carry records that channels are placed on this connection.
+func (pc *psConn) carry(channels ...string) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.carried == nil {
+		pc.carried = map[string]struct{}{}
+	}
+	for _, ch := range channels {
+		pc.carried[ch] = struct{}{}
+	}
+}
+
+// drop records that channel is no longer placed on this connection.
+func (pc *psConn) drop(channel string) {
+	pc.mu.Lock()
+	delete(pc.carried, channel)
+	pc.mu.Unlock()
+}
+
+// carries reports whether channel (a pattern, with PSUBSCRIBE) is placed
+// on this connection and still wanted.
+func (pc *psConn) carries(channel string) bool {
+	pc.mu.Lock()
+	_, ok := pc.carried[channel]
+	pc.mu.Unlock()
+	return ok && pc.sub.wants(channel)
 }
 
 // newPSConn returns a connection to addr that dials in the background.
@@ -254,7 +288,7 @@ func (pc *psConn) read(nc net.Conn) error {
 				return fmt.Errorf("%w: %v", errPubSubProtocol, v)
 			}
 			pattern, channel, payload := text(arr[1]), text(arr[2]), text(arr[3])
-			if pc.sub.wants(pattern) {
+			if pc.carries(pattern) {
 				pc.sub.deliver(&Message{Kind: mode.kind, Pattern: pattern, Channel: channel, Payload: payload})
 			}
 		case kind == mode.message:
@@ -262,7 +296,7 @@ func (pc *psConn) read(nc net.Conn) error {
 				return fmt.Errorf("%w: %v", errPubSubProtocol, v)
 			}
 			channel, payload := text(arr[1]), text(arr[2])
-			if pc.sub.wants(channel) {
+			if pc.carries(channel) {
 				pc.sub.deliver(&Message{Kind: mode.kind, Channel: channel, Payload: payload})
 			}
 		case kind == mode.subscribed:

@@ -182,6 +182,9 @@ func (m *subManager) remove(channels []string) {
 		}
 		delete(m.wanted, ch)
 		m.s.setWanted(ch, false)
+		if p.conn != nil {
+			p.conn.drop(ch)
+		}
 		// A node that no longer serves a shard channel's slot has
 		// dropped it (or will), and would answer MOVED.
 		if p.conn != nil && (!m.mode.sharded || routes.Map.Master(topology.Slot(ch)) == p.conn.addr) {
@@ -241,6 +244,7 @@ func (m *subManager) refused(ev *refused) {
 	}
 	for _, ch := range ev.cmd.channels {
 		if p := m.wanted[ch]; p != nil && p.conn == ev.conn {
+			p.conn.drop(ch)
 			p.conn, p.confirmed, p.movedTo = nil, false, movedTo
 		}
 	}
@@ -267,7 +271,7 @@ func retryable(err *resp.Error) bool {
 func (m *subManager) lost(conn *psConn, channels []string, reason error) {
 	for _, ch := range channels {
 		if p := m.wanted[ch]; p != nil && p.conn == conn {
-			p.unplace(reason)
+			p.unplace(ch, reason)
 		}
 	}
 	m.needRefresh = true
@@ -282,10 +286,10 @@ func (m *subManager) broken(ev *broken) {
 		return // closed on purpose
 	}
 	delete(m.conns, ev.conn.addr)
-	for _, p := range m.wanted {
+	for ch, p := range m.wanted {
 		if p.conn == ev.conn {
 			p.movedTo = ""
-			p.unplace(ev.err)
+			p.unplace(ch, ev.err)
 		}
 	}
 	m.next++
@@ -293,11 +297,15 @@ func (m *subManager) broken(ev *broken) {
 	m.scheduleRetry()
 }
 
-// unplace marks the channel as subscribed nowhere; if it was subscribed,
-// its next subscription is announced as after a gap.
-func (p *placement) unplace(reason error) {
+// unplace marks channel as subscribed nowhere, and its connection as no
+// longer delivering it; if it was subscribed, its next subscription is
+// announced as after a gap.
+func (p *placement) unplace(channel string, reason error) {
 	if p.confirmed && p.gap == nil {
 		p.gap = reason
+	}
+	if p.conn != nil {
+		p.conn.drop(channel)
 	}
 	p.conn, p.confirmed = nil, false
 }

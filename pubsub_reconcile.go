@@ -74,6 +74,7 @@ func (m *subManager) reconcile() {
 			p := m.wanted[ch]
 			p.conn, p.confirmed, p.version = pc, false, routes.Version
 		}
+		pc.carry(chs...)
 		pc.send(m.commands(chs, false)...)
 	}
 	m.closeIdle()
@@ -216,7 +217,7 @@ func (m *subManager) followSlots() {
 			p.version = routes.Version
 			continue
 		}
-		p.unplace(fmt.Errorf("redactor: %s: slot %d of %q moved from %s to %s", m.mode.subscribe, slot, ch, p.conn.addr, owner))
+		p.unplace(ch, fmt.Errorf("redactor: %s: slot %d of %q moved from %s to %s", m.mode.subscribe, slot, ch, p.conn.addr, owner))
 		p.movedTo = ""
 		moved = true
 	}

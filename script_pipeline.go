@@ -31,11 +31,12 @@ func (p *Pipeline) Run(s *Script, keys []string, args ...string) {
 	}
 	q := p.q
 	q.scripts = append(q.scripts, queuedScript{script: s, at: len(q.cmds)})
+	q.room(3 + len(keys) + len(args))
 	start := len(q.args)
 	q.args = append(q.args, s.byHash, s.hash, strconv.Itoa(len(keys)))
 	q.args = append(q.args, keys...)
 	q.args = append(q.args, args...)
-	q.cmds = append(q.cmds, q.args[start:len(q.args):len(q.args)])
+	q.push(q.args[start:len(q.args):len(q.args)])
 }
 
 // planScripts decides, before Exec sends q, how each queued call of a

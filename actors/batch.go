@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"github.com/redactor-go/redactor/internal/wire"
 	"github.com/redactor-go/redactor/resp"
 )
 
@@ -11,13 +12,13 @@ var asking = []string{"ASKING"}
 // encode encodes every command of the batch into w. In an ASK batch
 // ASKING precedes each command, except inside a MULTI block: there it
 // precedes the MULTI only, whose ASKING lasts until EXEC.
-func (b *nodeBatch) encode(w *vecWriter) {
+func (b *nodeBatch) encode(w *wire.VecWriter) {
 	e := b.exec
 	for _, i := range b.idx {
 		if b.asking && !e.insideTx(i) {
-			w.appendCommand(asking)
+			w.AppendCommand(asking)
 		}
-		w.appendCommand(e.command(i))
+		w.AppendCommand(e.command(i))
 	}
 }
 

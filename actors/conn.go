@@ -166,7 +166,7 @@ func wake(ch chan struct{}) {
 func (c *pipeConn) write() {
 	defer c.stopped.Done()
 	var (
-		w     vecWriter
+		w     = wire.VecWriter{Conn: c.nc, Timeout: c.opts.write}
 		ends  []int64
 		spare []*nodeBatch
 	)
@@ -196,17 +196,14 @@ func (c *pipeConn) write() {
 			spare = batches
 			continue
 		}
-		w.reset()
+		w.Reset()
 		ends = ends[:0]
 		for _, b := range batches {
 			b.encode(&w)
-			ends = append(ends, w.size)
+			ends = append(ends, w.Size())
 		}
-		if c.opts.write > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(c.opts.write))
-		}
-		n, err := w.writeTo(c.nc)
-		w.reset() // drop the references to the values written
+		n, err := w.Finish()
+		w.Reset() // drop the references to the values written
 		c.mu.Lock()
 		c.writing = false
 		closed = c.isClosed
@@ -316,6 +313,7 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 				return
 			}
 			c.mu.Unlock()
+			var cause error
 			if err == nil {
 				skipped, err := d.SkipPush()
 				if skipped && err == nil {
@@ -323,13 +321,23 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 					continue
 				}
 				if err != nil {
-					c.fail(fmt.Errorf("reading: %w", err))
+					cause = fmt.Errorf("reading: %w", err)
 				} else {
-					c.fail(fmt.Errorf("%w: the node sent data no command asked for", resp.ErrProtocol))
+					cause = fmt.Errorf("%w: the node sent data no command asked for", resp.ErrProtocol)
 				}
-			} else {
-				c.closeQuietly(fmt.Errorf("%w: %w", errIdleClosed, err))
 			}
+			if testHookIdleEnd != nil {
+				testHookIdleEnd(c)
+			}
+			if cause != nil {
+				c.fail(cause)
+			} else {
+				cause = fmt.Errorf("%w: %w", errIdleClosed, err)
+				c.closeQuietly(cause)
+			}
+			// A batch written after the look at inflight above and before
+			// the close gets no reply: the reader is done.
+			c.failInflight(cause)
 			return
 		}
 		b := c.inflight[0]
@@ -366,6 +374,22 @@ func (c *pipeConn) read(br *bufio.Reader, d *resp.Decoder) {
 		}
 	}
 }
+
+// failInflight fails, with an unknown outcome, the batches written and
+// still waiting for replies when the reader stops after the connection
+// closed while it looked idle: a write may have slipped in between. Once
+// the connection is closed no write adds to inflight, so nothing is left.
+func (c *pipeConn) failInflight(cause error) {
+	c.mu.Lock()
+	rest := c.inflight
+	c.inflight = nil
+	c.mu.Unlock()
+	c.finish(rest, ErrUnknownOutcome, cause)
+}
+
+// testHookIdleEnd, when set by a test, runs as the reader, having found
+// the connection idle, is about to close it.
+var testHookIdleEnd func(*pipeConn)
 
 // silenceReader reads the connection; while replies are due it moves the
 // read deadline before each read, so Config.ReadTimeout bounds the silence,

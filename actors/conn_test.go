@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -252,4 +253,59 @@ func TestPushesAreSkipped(t *testing.T) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	assert.Equal(t, [][]any{{"invalidate", []any{"k"}}, {"inner"}, {"after"}, {"p"}, {"invalidate", nil}}, p.pushes)
+}
+
+// eofConn is a net.Conn whose peer closed it: reads end at once, writes
+// are taken (as the kernel takes them before the peer's reset comes).
+type eofConn struct{ net.Conn }
+
+func (eofConn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (eofConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (eofConn) Close() error                     { return nil }
+func (eofConn) SetReadDeadline(time.Time) error  { return nil }
+func (eofConn) SetWriteDeadline(time.Time) error { return nil }
+func (eofConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (eofConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (eofConn) SetDeadline(time.Time) error      { return nil }
+
+// TestBatchWrittenAsIdleConnectionClosesGetsOutcome writes a batch in the
+// instant between the reader finding a connection that the peer closed
+// idle and its closing it: the batch was written, so the reader, which
+// stops there, must still give it an outcome (it waited forever, its call
+// until its context ended).
+func TestBatchWrittenAsIdleConnectionClosesGetsOutcome(t *testing.T) {
+	var once sync.Once
+	written := make(chan struct{})
+	testHookIdleEnd = func(c *pipeConn) {
+		once.Do(func() {
+			go func() {
+				assert.True(t, c.send(batchOf([]string{"INCR", "k"})))
+				for { // until the writer has written it
+					c.mu.Lock()
+					n := len(c.inflight)
+					c.mu.Unlock()
+					if n > 0 {
+						close(written)
+						return
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}()
+			<-written
+		})
+	}
+	defer func() { testHookIdleEnd = nil }()
+	p := newConnProbe()
+	c, err := dialPipe(t.Context(), func(context.Context, string) (net.Conn, error) { return eofConn{}, nil },
+		"node", connOptions{}, resp.Limits{}, p.hooks())
+	require.NoError(t, err)
+	defer c.close(0)
+	select {
+	case b := <-p.done:
+		assert.ErrorIs(t, b.exec.Results[0].Err, ErrUnknownOutcome)
+		assert.ErrorIs(t, b.exec.Results[0].Err, errIdleClosed)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the batch written as the connection closed got no outcome")
+	}
+	assert.True(t, <-p.quiet)
 }

@@ -117,6 +117,21 @@ type coordinator struct {
 
 var _ actor.Actor = (*coordinator)(nil)
 
+// maxKeptTargets bounds the shards of commands the coordinator keeps room
+// for between Execs: a larger pipeline gets room of its own, which goes
+// with it, so that no pipeline leaves the coordinator holding memory of its
+// size. It bounds the key positions kept (keys) too.
+const maxKeptTargets = 16 << 10
+
+// scratchTargets returns room for the shards of n commands.
+func (c *coordinator) scratchTargets(n int) []int32 {
+	if n > maxKeptTargets {
+		return make([]int32, n)
+	}
+	c.targets = slices.Grow(c.targets[:0], n)[:n]
+	return c.targets
+}
+
 // Receive handles the actor's messages.
 func (c *coordinator) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
@@ -136,7 +151,9 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			}
 		}
 		if c.cfg.Topology != nil {
-			ctx.Send(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
+			// A Request, so that the topology actor knows which
+			// subscriber applied them.
+			ctx.Request(c.cfg.Topology, &topology.RoutesApplied{Version: c.routes.Version})
 		}
 		c.resendWaiting(ctx)
 	case *topology.RefreshFailed:
@@ -169,6 +186,9 @@ func (c *coordinator) start(ctx actor.Context, e *Exec) {
 	e.sender = ctx.Sender()
 	e.started = time.Now()
 	e.onBatch = c.cfg.OnBatch
+	if cap(c.keys) > maxKeptTargets {
+		c.keys = nil // a command of many keys grew it: not kept for all
+	}
 	n := len(e.Commands)
 	if cap(e.Results) >= n {
 		e.Results = e.Results[:n]
@@ -290,6 +310,33 @@ func (c *coordinator) sendNext(ctx actor.Context, e *Exec) {
 	}
 }
 
+// deliverNext sends next, a node's batch that waited for the dedicated
+// one before it (Parallel mode). When the node actor it was built for has
+// been retired since (a blocking command may wait long), the batch and
+// those after it go to the node's actor now, or, when the node left the
+// layout, are routed again: a batch sent to a stopped actor would be lost.
+func (c *coordinator) deliverNext(ctx actor.Context, e *Exec, next *nodeBatch) {
+	if next.version != c.routes.Version && c.routes.ByAddr[next.addr] != next.node {
+		old, pid := next.node, c.routes.ByAddr[next.addr]
+		if pid == nil {
+			var idx []int
+			for b := next; b != nil; b = b.next {
+				idx = append(idx, b.idx...)
+			}
+			c.dispatch(ctx, e, c.group(ctx, e, sortedPositions(idx)))
+			c.sendByAddr(ctx, e)
+			return
+		}
+		for b := next; b != nil; b = b.next {
+			if b.node == old {
+				b.node, b.version = pid, c.routes.Version
+			}
+		}
+	}
+	e.pending++
+	c.deliver(ctx, next)
+}
+
 // batchDone records a finished batch, collects the commands to re-send, and
 // moves the Exec on.
 func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
@@ -306,8 +353,7 @@ func (c *coordinator) batchDone(ctx actor.Context, b *nodeBatch) {
 	c.inspect(ctx, e, b)
 	if b.next != nil {
 		// The node's next batch, after a dedicated one (Parallel mode).
-		e.pending++
-		c.deliver(ctx, b.next)
+		c.deliverNext(ctx, e, b.next)
 	}
 	if e.pending == 0 {
 		c.sendNext(ctx, e)
@@ -366,8 +412,7 @@ func (c *coordinator) groupByMaster(ctx actor.Context, e *Exec, idx []int) []*no
 	if e.Node != "" {
 		return c.groupSpecial(ctx, e, idx)
 	}
-	targets := slices.Grow(c.targets[:0], n)[:n]
-	c.targets = targets
+	targets := c.scratchTargets(n)
 	counts := make([]int, len(routes.Nodes))
 	current, nLeading := -1, 0
 	var errs []error // by j, of the commands that failed to route

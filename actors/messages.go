@@ -256,11 +256,10 @@ type connBroken struct {
 	quiet bool
 }
 
-// unsentBatches gives a node actor back the batches its connection never
-// wrote because the peer closed it while idle: they go on a new one.
-type unsentBatches struct {
-	batches []*nodeBatch
-}
+// unsentBatches tells a node actor that a connection the peer closed while
+// idle gave back batches it never wrote (in the actor's handback): they go
+// on a new one.
+type unsentBatches struct{}
 
 // retryDue tells the coordinator that an Exec's backoff is over.
 type retryDue struct {

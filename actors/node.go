@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -117,6 +118,12 @@ type nodeActor struct {
 	downUntil   time.Time
 	dialErr     error
 	dialBackoff time.Duration
+	// back holds the batches connections gave back unwritten, until the
+	// actor sends them again.
+	back *handback
+	// retired is set when the topology actor is about to stop the actor
+	// because its node left the layout or is no longer a master.
+	retired bool
 }
 
 // connFailure is the panic value a node actor crashes with.
@@ -155,7 +162,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 			// failure of the node; the next batch dials afresh.
 		}
 	case *unsentBatches:
-		for _, b := range msg.batches {
+		for _, b := range n.back.take() {
 			if b.resent {
 				b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNotSent, n.cfg.Addr, errIdleClosed))
 				ctx.Send(b.coordinator, b.doneMsg())
@@ -166,6 +173,7 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		}
 	case *actor.Restarting:
 		n.stopProbe()
+		n.failHandedBack()
 		for lane, conn := range n.lanes {
 			if conn != nil {
 				conn.shut(false)
@@ -176,12 +184,12 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 		if n.dedicated != nil {
 			n.dedicated.Close()
 		}
+	case *topology.Retire:
+		n.retired = true
 	case *actor.Stopped:
 		n.stopProbe()
-		// Commands that may block do not hold up the stop: their
-		// connections close now.
 		if n.dedicated != nil {
-			n.dedicated.Close()
+			n.closeDedicated()
 		}
 		// Batches already written keep their replies: a connection
 		// closes once they are in (or DrainTimeout passed).
@@ -191,9 +199,88 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 				conn.close(n.cfg.DrainTimeout)
 			}
 		}
+		n.failHandedBack()
 		if n.cfg.Registry != nil {
 			n.cfg.Registry.forget(ctx.Self().Id)
 		}
+	}
+}
+
+// closeDedicated closes the connections for commands that may block as the
+// actor stops. When the client closes they close now: those commands do
+// not hold up the stop. When the node left the layout or was demoted
+// (retired), a command still waiting may get an answer that proves it did
+// not run (a demoted master's UNBLOCKED, to follow the new master): its
+// connection closes once it is answered, within DrainTimeout.
+func (n *nodeActor) closeDedicated() {
+	if !n.retired {
+		n.dedicated.Close()
+		return
+	}
+	n.dedicated.Drain()
+	time.AfterFunc(n.cfg.DrainTimeout, n.dedicated.Close)
+}
+
+// handback holds the batches that a connection the peer closed while idle
+// gave back unwritten, until its node actor sends them on a new one. The
+// actor's message only says there are some: a message to an actor that
+// stops before it reads it is dropped, and so would be its batches; these
+// the actor fails as not sent as it stops, and the batches given back
+// after that fail at once.
+type handback struct {
+	root    *actor.RootContext // reports failed batches done
+	mu      sync.Mutex
+	batches []*nodeBatch
+	stopped bool
+}
+
+// put keeps batches for the actor, or reports false once it stopped.
+func (h *handback) put(batches []*nodeBatch) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return false
+	}
+	h.batches = append(h.batches, batches...)
+	return true
+}
+
+// take returns the batches kept, and forgets them.
+func (h *handback) take() []*nodeBatch {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	batches := h.batches
+	h.batches = nil
+	return batches
+}
+
+// stop takes the batches kept, and makes put refuse the next ones.
+func (h *handback) stop() []*nodeBatch {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	batches := h.batches
+	h.batches = nil
+	return batches
+}
+
+// failHandedBack fails, as not sent, the batches given back that the actor
+// did not send again, as it stops or restarts.
+func (n *nodeActor) failHandedBack() {
+	if n.back != nil {
+		n.failUnsent(n.back.stop())
+	}
+}
+
+// failUnsent fails batches given back unwritten as not sent (the
+// coordinator retries them) and reports them done.
+func (n *nodeActor) failUnsent(batches []*nodeBatch) {
+	for _, b := range batches {
+		b.failUnanswered(fmt.Errorf("%w: %s: %w", ErrNotSent, n.cfg.Addr, errIdleClosed))
+		n.back.root.Send(b.coordinator, b.doneMsg())
 	}
 }
 
@@ -288,6 +375,10 @@ func (n *nodeActor) connect(ctx actor.Context, dialCtx context.Context, lane int
 // dial opens the connection of lane.
 func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) error {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
+	if n.back == nil {
+		n.back = &handback{root: root}
+	}
+	back := n.back
 	dial := n.cfg.Dial
 	if lane == readLane && n.cfg.DialReadOnly != nil {
 		dial = n.cfg.DialReadOnly
@@ -301,7 +392,11 @@ func (n *nodeActor) dial(ctx actor.Context, dialCtx context.Context, lane int) e
 				root.Send(self, &connBroken{conn: c, err: err, quiet: quiet})
 			},
 			unsent: func(c *pipeConn, batches []*nodeBatch) {
-				root.Send(self, &unsentBatches{batches: batches})
+				if back.put(batches) {
+					root.Send(self, &unsentBatches{})
+					return
+				}
+				n.failUnsent(batches)
 			},
 			push: n.onPush(),
 		})

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"slices"
+
 	"github.com/redactor-go/redactor/topology"
 )
 
@@ -19,7 +21,7 @@ func (e *Exec) Preroute(routes *topology.Routes, dst []int32) []int32 {
 	if routes == nil || e.Node != "" {
 		return dst
 	}
-	shards := dst[:0]
+	shards := slices.Grow(dst[:0], len(e.Commands))
 	var scratch [8]int
 	for _, args := range e.Commands {
 		shard, ok := preroute(routes, args, scratch[:0])

@@ -133,7 +133,10 @@ func (c *coordinator) inspectOne(e *Exec, i int, r *redirects) {
 	if re, ok := err.(*resp.Error); ok {
 		if re.IsTryAgain() || re.IsLoading() {
 			c.retryLater(e, i)
-		} else if re.IsClusterDown() || re.IsMasterDown() {
+		} else if re.IsClusterDown() || re.IsMasterDown() || re.IsUnblockedByDemotion() {
+			// A demoted master unblocked the command without running it:
+			// the refreshed map sends it to the new master (or, until then,
+			// the demoted node's MOVED does).
 			r.refresh = c.retryLater(e, i) || r.refresh
 		}
 		return

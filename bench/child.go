@@ -20,7 +20,9 @@ import (
 // childConfig is what a child process (-child) runs: one client, alone, on
 // the mixed workload.
 type childConfig struct {
-	client   string
+	client string
+	// workload is what the child runs: "mixed" (or empty), or "memory".
+	workload string
 	variant  string
 	seeds    []string
 	duration time.Duration
@@ -31,16 +33,22 @@ type childConfig struct {
 
 // args returns the command line that starts the child.
 func (c childConfig) args() []string {
-	return []string{"-child", c.client, "-child-values", c.variant, "-child-seeds", strings.Join(c.seeds, ","),
-		"-duration", c.duration.String()}
+	return []string{"-child", c.client, "-child-workload", c.workload, "-child-values", c.variant,
+		"-child-seeds", strings.Join(c.seeds, ","), "-duration", c.duration.String()}
+}
+
+// execChild returns the command that runs the child, its errors going to
+// this process's.
+func execChild(ctx context.Context, cfg childConfig) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], cfg.args()...)
+	cmd.Stderr = os.Stderr
+	return cmd
 }
 
 // runChild runs this program again as a child process and reads back its
 // measurement.
 func runChild(ctx context.Context, cfg childConfig) (measurement, error) {
-	cmd := exec.CommandContext(ctx, os.Args[0], cfg.args()...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+	out, err := execChild(ctx, cfg).Output()
 	if err != nil {
 		return measurement{}, fmt.Errorf("child %s: %w", cfg.client, err)
 	}
@@ -53,6 +61,9 @@ const childResultPrefix = "child-result"
 // runAsChild is the child's main: it runs the mixed workload with one
 // client for the duration, sampling the heap, and prints the result.
 func runAsChild(ctx context.Context, cfg childConfig) error {
+	if cfg.workload == "memory" {
+		return runMemoryAsChild(ctx, cfg)
+	}
 	ws, ok := mixedValues[cfg.variant]
 	if !ok {
 		return fmt.Errorf("-child-values %q: unknown", cfg.variant)

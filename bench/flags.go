@@ -37,7 +37,7 @@ func (d delaySetting) of(i int) time.Duration { return d.delays[i%len(d.delays)]
 const unequal = "unequal"
 
 // allWorkloads are the workloads that -workload all runs, in order.
-var allWorkloads = []string{"latency", "throughput", "single", "growth", "mixed", "mixed-heap", "hol"}
+var allWorkloads = []string{"latency", "throughput", "single", "growth", "mixed", "mixed-heap", "hol", "memory"}
 
 // parseFlags reads the command line.
 func parseFlags(args []string) (config, error) {
@@ -52,6 +52,7 @@ func parseFlags(args []string) (config, error) {
 	csvPath := fs.String("csv", "", "write one CSV row per measurement to this file")
 	svgPath := fs.String("svg", "", "write the latency chart (SVG) to this file")
 	child := fs.String("child", "", "internal: run this client alone on the mixed workload and print the result")
+	childWorkload := fs.String("child-workload", "mixed", "internal: what the child runs: mixed or memory")
 	childValues := fs.String("child-values", "", "internal: the child's value variant")
 	childSeeds := fs.String("child-seeds", "", "internal: the child's cluster addresses")
 	childProfile := fs.String("child-cpuprofile", "", "with -child: write a CPU profile to this file")
@@ -91,7 +92,7 @@ func parseFlags(args []string) (config, error) {
 		return config{}, err
 	}
 	if *child != "" {
-		cfg.child = &childConfig{client: *child, variant: *childValues, seeds: strings.Split(*childSeeds, ","),
+		cfg.child = &childConfig{client: *child, workload: *childWorkload, variant: *childValues, seeds: strings.Split(*childSeeds, ","),
 			duration: cfg.duration, cpuProfile: *childProfile, memProfile: *childMemProfile}
 	}
 	return cfg, nil

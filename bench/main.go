@@ -108,6 +108,11 @@ func run(ctx context.Context, cfg config) (err error) {
 				return err
 			}
 		}
+		if has("memory") {
+			if err := b.memory(ctx, e); err != nil {
+				return err
+			}
+		}
 		if has("growth") {
 			sizes := growthSizes
 			if !slices.Contains(sizes, cfg.pipeline) {

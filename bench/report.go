@@ -28,9 +28,23 @@ var (
 	// and received).
 	metricAlloc = metric{name: "alloc/payload", value: measurement.allocPerPayload,
 		format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
-	metricHeap = metric{name: "peak heap", value: func(m measurement) float64 { return float64(m.peakHeap) },
+	// metricHeapPerPayload is the peak heap per byte of payload, and
+	// metricRetained the heap retained per byte of the values kept.
+	metricHeapPerPayload = metric{name: "peak/payload", value: measurement.heapPerPayload, format: fmtRatio}
+	metricRetained       = metric{name: "retained/kept", value: measurement.retainedPerKept, format: fmtRatio}
+	// metricAllocOrNone is metricAlloc, "-" where nothing was measured.
+	metricAllocOrNone = metric{name: metricAlloc.name, value: metricAlloc.value, format: fmtRatio}
+	metricHeap        = metric{name: "peak heap", value: func(m measurement) float64 { return float64(m.peakHeap) },
 		format: func(v float64) string { return fmtBytes(uint64(v)) }}
 )
+
+// fmtRatio formats a ratio, "-" for none.
+func fmtRatio(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
 
 // fmtBytes formats a byte count.
 func fmtBytes(n uint64) string {
@@ -64,6 +78,8 @@ func metricsOf(workload string) []metric {
 		return []metric{metricHeap, metricAlloc, metricOps}
 	case "hol":
 		return []metric{metricP50, metricP99}
+	case "memory":
+		return []metric{metricHeap, metricHeapPerPayload, metricAllocOrNone, metricRetained}
 	}
 	return nil
 }
@@ -146,12 +162,17 @@ func writeTable(w io.Writer, ms []measurement) {
 	for _, g := range groups(ms) {
 		for _, mt := range metricsOf(g.workload) {
 			row := []string{g.workload, g.setting, fmtRTT(g.rtt, g.perMaster), mt.name}
+			measured := false
 			for _, c := range clientNames {
+				cell := "-"
 				if m, ok := g.byClient[c]; ok {
-					row = append(row, mt.format(mt.value(m)))
-				} else {
-					row = append(row, "-")
+					cell = mt.format(mt.value(m))
 				}
+				measured = measured || cell != "-"
+				row = append(row, cell)
+			}
+			if !measured {
+				continue // a metric this setting does not measure
 			}
 			row = append(row,
 				g.ratio(mt, nameRedactor, nameGoRedis),

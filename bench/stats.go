@@ -29,6 +29,9 @@ type measurement struct {
 	// sent and received, and peakHeap the most heap its process held
 	// (measured with the client alone in a process of its own).
 	allocated, payload, peakHeap uint64
+	// retained is the heap still held after a GC by the values a caller
+	// kept (the memory workload), whose bytes are then the payload.
+	retained uint64
 }
 
 // allocPerPayload returns the bytes allocated per byte of payload, or 0.

@@ -64,8 +64,9 @@
 // AppendCommand encodes one command; together they let a radix
 // resp.Marshaler/resp.Unmarshaler pair write a whole batch of commands at once
 // and read every reply of it into its own place. A Decoder reads the replies
-// of one stream into memory it allocates in chunks (NewDecoder), or value by
-// value (NewPlainDecoder).
+// of one stream (NewDecoder); each string it decodes is one allocation, its
+// bytes and its interface box together, so a value a caller keeps pins
+// nothing but itself.
 //
 // # Limits
 //

@@ -59,6 +59,16 @@ func (e *Error) IsMasterDown() bool { return strings.HasPrefix(e.Msg, "MASTERDOW
 // EVALSHA_RO) named a script the node does not hold, so nothing ran.
 func (e *Error) IsNoScript() bool { return strings.HasPrefix(e.Msg, "NOSCRIPT") }
 
+// IsUnblockedByDemotion reports whether the reply is the UNBLOCKED error a
+// master gives the commands blocked on it (BLPOP, XREAD BLOCK) when it turns
+// into a replica, in a failover: "UNBLOCKED force unblock from blocking
+// operation, instance state changed (master -> replica?)". The command did
+// nothing: it may run again on the new master. Another UNBLOCKED (CLIENT
+// UNBLOCK ... ERROR, an operator's) is not this one.
+func (e *Error) IsUnblockedByDemotion() bool {
+	return strings.HasPrefix(e.Msg, "UNBLOCKED") && strings.Contains(e.Msg, "instance state changed")
+}
+
 // IsUnavailable reports whether the reply says the node cannot serve the
 // command now but may later: TRYAGAIN, LOADING, CLUSTERDOWN or MASTERDOWN.
 func (e *Error) IsUnavailable() bool {

@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"unsafe"
 
 	radixresp "github.com/mediocregopher/radix/v4/resp"
 )
@@ -45,29 +44,25 @@ type Decoder struct {
 	// reply. The push's values are the caller's to keep.
 	OnPush func(push []any)
 
-	br     radixresp.BufferedReader
-	a      *arena // nil: each value is allocated on its own
-	chunks arena
-	lim    Limits // with defaults
+	br  radixresp.BufferedReader
+	lim Limits // with defaults
 	// n counts the bytes of the frame being read, for MaxReplyBytes.
 	n int64
 }
 
-// NewDecoder returns a Decoder reading from br that decodes strings and
-// integers into memory it allocates in chunks: a batch of replies costs a
-// few allocations instead of two per reply. A chunk stays alive while any
-// value decoded into it is referenced. For a stream of many replies.
+// NewDecoder returns a Decoder reading from br. Each string it decodes is
+// one allocation, its bytes and its interface box together, shared with no
+// other value: a reply a caller keeps pins only itself. It keeps no memory
+// between replies.
 func NewDecoder(br radixresp.BufferedReader) *Decoder {
-	d := &Decoder{br: br, lim: defaultLimits}
-	d.a = &d.chunks
-	return d
+	return &Decoder{br: br, lim: defaultLimits}
 }
 
-// NewPlainDecoder returns a Decoder reading from br that allocates each
-// value on its own, as ReadReply does, and keeps no memory between
-// replies: for a stream of few replies.
+// NewPlainDecoder returns a Decoder reading from br, the same as
+// NewDecoder's (it once differed by not allocating values in chunks, which
+// no Decoder does any more).
 func NewPlainDecoder(br radixresp.BufferedReader) *Decoder {
-	return &Decoder{br: br, lim: defaultLimits}
+	return NewDecoder(br)
 }
 
 // SetLimits makes l the decoder's limits, its zero fields the defaults; a
@@ -128,7 +123,7 @@ func (d *Decoder) reply(depth int) (any, error) {
 			case "QUEUED":
 				return "QUEUED", nil
 			}
-			return d.a.str(body), nil
+			return boxedCopy(body), nil
 		case '-':
 			if int64(len(body)) > d.lim.MaxBulkLen {
 				return nil, d.tooLong(int64(len(body)))
@@ -139,7 +134,7 @@ func (d *Decoder) reply(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			return d.a.int(n), nil
+			return n, nil
 		case '$', '=':
 			return d.bulk(line[0], body)
 		case '!':
@@ -158,11 +153,7 @@ func (d *Decoder) reply(depth int) (any, error) {
 			if attrs++; attrs > maxAttributes {
 				return nil, fmt.Errorf("%w: more than %d attributes before a value", ErrProtocol, maxAttributes)
 			}
-			a := d.a
-			d.a = nil // dropped: no chunk is used up for it
-			_, err := d.mapReply(body, depth)
-			d.a = a
-			if err != nil {
+			if _, err := d.mapReply(body, depth); err != nil {
 				return nil, err
 			}
 		case '>':
@@ -202,13 +193,9 @@ func (d *Decoder) reply(depth int) (any, error) {
 }
 
 // push reads the elements of a push frame whose header body is body and
-// hands them to OnPush. They are allocated on their own, not in chunks:
-// OnPush may keep them.
+// hands them to OnPush, which may keep them.
 func (d *Decoder) push(body []byte, depth int) error {
-	a := d.a
-	d.a = nil
 	v, err := d.array(body, depth)
-	d.a = a
 	if err != nil {
 		return err
 	}
@@ -280,8 +267,9 @@ func (d *Decoder) overReplyBytes() error {
 	return fmt.Errorf("%w: reply longer than %d bytes (MaxReplyBytes)", ErrProtocol, d.lim.MaxReplyBytes)
 }
 
+// bulk reads the bytes of a bulk string (kind '$'), a verbatim string
+// ('=') or a blob error ('!') whose header body is body.
 func (d *Decoder) bulk(kind byte, body []byte) (any, error) {
-	a := d.a
 	n64, err := parseInt(body)
 	switch {
 	case err != nil:
@@ -297,40 +285,29 @@ func (d *Decoder) bulk(kind byte, body []byte) (any, error) {
 	if err := d.count(n + 2); err != nil {
 		return nil, err
 	}
-	var buf []byte
-	switch {
-	case a != nil && n+2 <= maxArenaString && kind == '$':
-		if len(a.bytes) < n+2 {
-			a.bytes = make([]byte, byteChunk)
-		}
-		buf = a.bytes[: n+2 : n+2]
-		a.bytes = a.bytes[n+2:]
-		err = d.readFull(buf)
-	case n+2 <= bulkStep:
-		buf = make([]byte, n+2)
-		err = d.readFull(buf)
-	default:
-		buf, err = d.readLarge(n + 2)
+	var s boxedString
+	if n <= bulkStep {
+		s = newBoxedString(n)
+		err = d.readFull(s.buf)
+	} else {
+		s, err = d.readLarge(n)
+	}
+	if err == nil {
+		err = d.readCRLF(n)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if buf[n] != '\r' || buf[n+1] != '\n' {
-		return nil, fmt.Errorf("%w: bulk string of %d bytes not followed by CRLF", ErrProtocol, n)
-	}
-	buf = buf[:n]
+	off := 0
 	if kind == '=' {
 		// Verbatim string: "txt:" or "mkd:" format prefix, then the text.
-		if n < 4 || buf[3] != ':' {
+		if n < 4 || s.buf[3] != ':' {
 			return nil, fmt.Errorf("%w: verbatim string without format", ErrProtocol)
 		}
-		buf = buf[4:]
+		off = 4
 	}
-	if len(buf) == 0 {
-		return "", nil
-	}
-	// buf is this string's alone and never written again: share it.
-	return a.boxString(unsafe.String(&buf[0], len(buf))), nil
+	// s is this string's alone and never written again: share it.
+	return s.value(off, n-off), nil
 }
 
 // tooLong is the error of a string of n bytes beyond MaxBulkLen.
@@ -349,21 +326,40 @@ func (d *Decoder) readFull(buf []byte) error {
 	return nil
 }
 
-// readLarge reads the n bytes of a bulk string larger than bulkStep: its
-// first bulkStep bytes into a buffer of their own, then, the server having
-// proved it sends them, the whole string into one buffer of its size. A
-// length declared but not sent so reserves at most bulkStep.
-func (d *Decoder) readLarge(n int) ([]byte, error) {
+// readCRLF reads the CRLF after a bulk string of n bytes. It is read on its
+// own, not with the string, so that the string's allocation holds no more
+// than its header and its bytes.
+func (d *Decoder) readCRLF(n int) error {
+	b, err := d.br.Peek(2)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("resp: reading bulk string: %w", err)
+	}
+	if b[0] != '\r' || b[1] != '\n' {
+		return fmt.Errorf("%w: bulk string of %d bytes not followed by CRLF", ErrProtocol, n)
+	}
+	d.br.Discard(2)
+	return nil
+}
+
+// readLarge reads a bulk string of n bytes when they are more than
+// bulkStep: its first bulkStep bytes into a buffer of their own,
+// then, the server having proved it sends them, the whole string into one
+// allocation of its size. A length declared but not sent so reserves at
+// most bulkStep.
+func (d *Decoder) readLarge(n int) (boxedString, error) {
 	first := make([]byte, bulkStep)
 	if err := d.readFull(first); err != nil {
-		return nil, err
+		return boxedString{}, err
 	}
-	buf := make([]byte, n)
-	copy(buf, first)
-	if err := d.readFull(buf[bulkStep:]); err != nil {
-		return nil, err
+	s := newBoxedString(n)
+	copy(s.buf, first)
+	if err := d.readFull(s.buf[bulkStep:]); err != nil {
+		return boxedString{}, err
 	}
-	return buf, nil
+	return s, nil
 }
 
 func (d *Decoder) array(body []byte, depth int) (any, error) {

@@ -436,6 +436,19 @@ func (a *topologyActor) node(ctx actor.Context, addr string) *actor.PID {
 // batch is ever sent to a stopped node actor.
 func (a *topologyActor) setRoutes(ctx actor.Context, m *SlotMap, prune bool) {
 	shards := m.Shards()
+	var version uint64 = 1
+	if a.routes != nil {
+		version = a.routes.Version + 1
+	}
+	if prune {
+		for addr, pid := range a.nodes {
+			if !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr || slices.Contains(s.Replicas, addr) }) ||
+				a.demoted(shards, addr) {
+				a.retiring = append(a.retiring, retiree{pid: pid, version: version})
+				delete(a.nodes, addr)
+			}
+		}
+	}
 	nodes := make([]*actor.PID, len(shards))
 	replicas := make([][]*actor.PID, len(shards))
 	for i, s := range shards {
@@ -444,24 +457,24 @@ func (a *topologyActor) setRoutes(ctx actor.Context, m *SlotMap, prune bool) {
 			replicas[i] = append(replicas[i], a.node(ctx, r))
 		}
 	}
-	var version uint64 = 1
-	if a.routes != nil {
-		version = a.routes.Version + 1
-	}
-	if prune {
-		for addr, pid := range a.nodes {
-			if !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr || slices.Contains(s.Replicas, addr) }) {
-				a.retiring = append(a.retiring, retiree{pid: pid, version: version})
-				delete(a.nodes, addr)
-			}
-		}
-	}
 	a.routes = &Routes{Version: version, Map: m, Nodes: nodes, Replicas: replicas, ByAddr: maps.Clone(a.nodes),
 		Commands: a.commands}
 	for _, sub := range a.subscribers {
 		ctx.Send(sub, a.routes)
 	}
 	a.stopRetired(ctx)
+}
+
+// demoted reports whether addr was a master in the current Routes and is
+// none in shards (a failover made it a replica): its node actor, with the
+// connections it opened as a master's (pipelined, for blocking commands),
+// is retired, and a fresh one serves it as a replica (replica reads, a
+// redirect naming it), connecting only when used.
+func (a *topologyActor) demoted(shards []Shard, addr string) bool {
+	if a.routes == nil || !slices.ContainsFunc(a.routes.Map.Shards(), func(s Shard) bool { return s.Master == addr }) {
+		return false
+	}
+	return !slices.ContainsFunc(shards, func(s Shard) bool { return s.Master == addr })
 }
 
 // retiree is a node actor to stop once every subscriber routes by Routes of
@@ -496,6 +509,7 @@ func (a *topologyActor) stopRetired(ctx actor.Context) {
 	kept := a.retiring[:0]
 	for _, r := range a.retiring {
 		if r.version <= oldest {
+			ctx.Send(r.pid, &Retire{})
 			ctx.Poison(r.pid)
 		} else {
 			kept = append(kept, r)

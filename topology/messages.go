@@ -71,7 +71,10 @@ type Unsubscribe struct {
 }
 
 // RoutesApplied tells the topology actor that its sender routes by Routes
-// of Version (or newer) from now on.
+// of Version (or newer) from now on. Send it with a sender (ctx.Request,
+// the subscriber's own context): one without is ignored, and the node
+// actors of nodes that left the layout then wait for that subscriber for
+// good.
 type RoutesApplied struct {
 	// Version is the Routes version the sender routes by.
 	Version uint64
@@ -96,6 +99,13 @@ type Move struct {
 	// Addr is the address of the master that serves it now.
 	Addr string
 }
+
+// Retire is sent by the topology actor to a node actor it is about to stop
+// because its node left the layout or is no longer a master: the node
+// actor then lets its connections finish what they run (a blocking command
+// waiting for its reply, say) before they close, rather than cut them as
+// when the client closes.
+type Retire struct{}
 
 // NodeDown is sent by a node actor to its parent, and published as an event
 // (see redactor.Observe), when its connection to the node fails or cannot be

@@ -245,8 +245,8 @@ func role(n localcluster.Node) string {
 }
 
 // rotate fails every master over to a replica of its, once, so that every
-// node has served as a master: the client then holds a connection to each
-// (it keeps those of a master demoted to a replica).
+// node has served as a master (the client closes its connections to a
+// master demoted to a replica, once idle).
 func (ch *chaos) rotate(ctx context.Context) error {
 	for _, m := range ch.e.nodes(true) {
 		rs := ch.e.replicasOf(m)

@@ -31,8 +31,9 @@
 // window before its death, see internal/consistency), and goroutines and
 // heap (after a GC) back within 10% of their level before the load. That
 // level is taken after a warm-up in which every master fails over to its
-// replica once, since the client keeps its connections to a master demoted
-// to a replica.
+// replica once, so that it includes what failovers leave behind (the
+// client closes its connections to a master demoted to a replica, once
+// idle, and the load keeps connections to the new masters).
 //
 // # Reading a failure
 //

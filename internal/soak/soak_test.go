@@ -59,8 +59,8 @@ func TestSoak(t *testing.T) {
 	}()
 
 	t.Logf("level with the client just connected: %s", level(ctx, nil))
-	// The client keeps its connections to a master demoted to a replica:
-	// the level is taken once every node has served as a master.
+	// The level is taken once every node has served as a master, so that
+	// it includes what failovers leave behind.
 	t.Log("warm-up: the load, while every master fails over to its replica once")
 	warm := runLoads(ctx, t, c, e, *warmup, nil, s)
 	for _, l := range warm {

@@ -30,7 +30,7 @@ type Conn struct {
 	r      *silenceReader
 	br     *bufio.Reader
 	d      *resp.Decoder
-	buf    []byte
+	w      VecWriter
 	broken bool
 }
 
@@ -56,7 +56,7 @@ func Dial(ctx context.Context, dial DialFunc, addr string, opts Options) (*Conn,
 // NewConn wraps an open network connection to the node at addr.
 func NewConn(nc net.Conn, addr string, opts Options) *Conn {
 	r := &silenceReader{nc: nc}
-	c := &Conn{addr: addr, nc: nc, r: r, br: bufio.NewReaderSize(r, 16<<10)}
+	c := &Conn{addr: addr, nc: nc, r: r, br: bufio.NewReaderSize(r, 16<<10), w: VecWriter{Conn: nc}}
 	c.d = resp.NewPlainDecoder(c.br).SetLimits(opts.Limits)
 	if onPush := opts.OnPush; onPush != nil {
 		c.d.OnPush = func(push []any) { onPush(addr, push) }
@@ -74,7 +74,7 @@ func (c *Conn) Broken() bool { return c.broken }
 // while an exchange runs: the exchange then fails.
 func (c *Conn) Close() error { return c.nc.Close() }
 
-// Exchange writes cmds with one write and reads one reply per command into
+// Exchange writes cmds (with one write, unless they are large) and reads one reply per command into
 // replies (len(replies) >= len(cmds)): a value, or a *resp.Error in Err;
 // push frames are skipped. It returns how many replies it read. The error
 // is for the exchange:
@@ -124,17 +124,16 @@ func (c *Conn) Exchange(ctx context.Context, cmds [][]string, replies []resp.Rep
 	return len(cmds), nil
 }
 
-// write writes cmds with one write. A failed write closes the connection;
-// its error wraps ErrNotSent when no byte left, ErrUnknownOutcome otherwise.
+// write writes cmds, large arguments from their own memory (see
+// VecWriter). A failed write closes the connection; its error wraps
+// ErrNotSent when no byte left, ErrUnknownOutcome otherwise.
 func (c *Conn) write(cmds [][]string) error {
-	c.buf = c.buf[:0]
+	c.w.Reset()
 	for _, cmd := range cmds {
-		c.buf = resp.AppendCommand(c.buf, cmd)
+		c.w.AppendCommand(cmd)
 	}
-	n, err := c.nc.Write(c.buf)
-	if cap(c.buf) > 64<<10 {
-		c.buf = nil
-	}
+	n, err := c.w.Finish()
+	c.w.Reset() // lets go of the arguments
 	if err != nil {
 		c.close()
 		if n == 0 {

@@ -91,6 +91,22 @@ func (p *Pool) Put(c *Conn) {
 func (p *Pool) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.shutLocked()
+	for c := range p.inUse {
+		c.nc.Close()
+	}
+}
+
+// Drain makes Get fail and closes the idle connections; a connection in use
+// closes when it is put back, once its exchange is done. It does not wait.
+func (p *Pool) Drain() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shutLocked()
+}
+
+// shutLocked makes Get fail and closes the idle connections, once.
+func (p *Pool) shutLocked() {
 	if p.closed {
 		return
 	}
@@ -100,7 +116,4 @@ func (p *Pool) Close() {
 		c.close()
 	}
 	p.idle = nil
-	for c := range p.inUse {
-		c.nc.Close()
-	}
 }
