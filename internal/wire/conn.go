@@ -171,10 +171,12 @@ func (c *Conn) failed(ctx context.Context, stop func() bool, err error) error {
 		return err
 	case errors.Is(err, ErrNotSent):
 		return fmt.Errorf("%w: %s: %w", ErrNotSent, c.addr, context.Cause(ctx))
-	case c.r.arrived:
-		return fmt.Errorf("%w: %s: %w", ErrUnknownOutcome, c.addr, context.Cause(ctx))
 	}
-	return fmt.Errorf("redactor: %s: %w", c.addr, context.Cause(ctx))
+	// Written, and no reply (or part of one): closing the connection
+	// usually unblocks the command on the server, but a server that had
+	// not read it yet (stalled, or slow) runs it when it does, and a BLPOP
+	// then pops an element into the closed connection. It may have run.
+	return fmt.Errorf("%w: %s: %w", ErrUnknownOutcome, c.addr, context.Cause(ctx))
 }
 
 func (c *Conn) close() {

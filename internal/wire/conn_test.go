@@ -122,7 +122,9 @@ func TestExchangeCanceledBeforeAnyReply(t *testing.T) {
 	_, err = c.Exchange(ctx, [][]string{{"BLPOP", "k", "0"}}, make([]resp.Reply, 1), 0)
 	assert.Less(t, time.Since(start), time.Second)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.False(t, errors.Is(err, ErrUnknownOutcome), "nothing arrived: %v", err)
+	// Written: a server that reads it only after the close (stalled) may
+	// still run it.
+	assert.ErrorIs(t, err, ErrUnknownOutcome)
 	assert.False(t, errors.Is(err, ErrNotSent), "it was written: %v", err)
 	assert.True(t, c.Broken())
 	// The server sees the connection close.
