@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,7 +244,8 @@ func (c *Client) refresh(ctx context.Context) (*topology.Routes, error) {
 		}
 		return nil, fmt.Errorf("redactor: unexpected topology answer %T", answer)
 	case <-ctx.Done():
-		return nil, fmt.Errorf("redactor: loading the cluster layout: %w", ctx.Err())
+		return nil, fmt.Errorf("redactor: loading the cluster layout from %s: %w",
+			strings.Join(c.cfg.Addrs, ", "), context.Cause(ctx))
 	case <-c.closed:
 		return nil, ErrClosed
 	}

@@ -303,3 +303,22 @@ func TestNodeAnswersGarbage(t *testing.T) {
 		})
 	}
 }
+
+// TestNewContextEndsFirst gives New a context that ends before a hung
+// seed's budget: it returns at the context's deadline with its error and
+// the seeds it was loading the layout from.
+func TestNewContextEndsFirst(t *testing.T) {
+	hung := startFakeNode(t, silent)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	c, err := redactor.New(ctx, redactor.Config{Addrs: []string{hung.addr()}})
+	if c != nil {
+		c.Close()
+	}
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, hung.addr())
+	assert.Equal(t, 1, strings.Count(err.Error(), "redactor:"), "%v", err)
+}
