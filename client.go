@@ -203,7 +203,11 @@ func (c *Client) observers() (actors.BatchObserver, actors.ExecObserver, topolog
 func (c *Client) setRoutes(r *topology.Routes) {
 	for {
 		old := c.routes.Load()
-		if old != nil && old.Version >= r.Version || c.routes.CompareAndSwap(old, r) {
+		if old != nil && old.Version >= r.Version {
+			return
+		}
+		if c.routes.CompareAndSwap(old, r) {
+			c.retirePools(r)
 			return
 		}
 	}

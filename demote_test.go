@@ -56,10 +56,11 @@ func clientConns(t *testing.T, lc *localcluster.Cluster, addr, name string) int 
 	return strings.Count(list, " name="+name+" ")
 }
 
-// TestDemotedMasterConnectionsClose gives the client a pipelined connection
-// and a connection for blocking commands to a master, then fails that
-// master over to its replica: once the client knows, it closes every
-// connection to the demoted node, which serves it nothing any more.
+// TestDemotedMasterConnectionsClose gives the client a pipelined
+// connection, a connection for blocking commands and one for Watch to a
+// master, then fails that master over to its replica: once the client
+// knows, it closes every connection to the demoted node, which serves it
+// nothing any more.
 func TestDemotedMasterConnectionsClose(t *testing.T) {
 	name := "demoted-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	lc, c := clusterAndClient(t, localcluster.Config{Masters: 3, Replicas: 1}, redactor.Config{ClientName: name})
@@ -70,8 +71,9 @@ func TestDemotedMasterConnectionsClose(t *testing.T) {
 	}
 	list := "{" + t.Name() + "}:list"
 	require.Equal(t, redactor.Result{Value: nil}, c.Do(ctx, "BLPOP", list, "0.1"))
+	require.NoError(t, c.Watch(ctx, func(tx *redactor.Tx) error { return nil }, list))
 	master := ownerIn(t, lc, list)
-	require.GreaterOrEqual(t, clientConns(t, lc, master, name), 2, "a pipelined and a dedicated connection")
+	require.GreaterOrEqual(t, clientConns(t, lc, master, name), 3, "a pipelined, a dedicated and a Watch connection")
 
 	replica := replicaOf(t, lc, master)
 	require.NoError(t, lc.Failover(ctx, replica))

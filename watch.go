@@ -125,6 +125,29 @@ func (c *Client) dedicatedPool(addr string) *wire.Pool {
 	return p
 }
 
+// retirePools drains the Watch pools of nodes that are no master by r (a
+// master demoted in a failover, a node that left): their idle connections
+// close now, those in use when their Watch ends. A later Watch on such a
+// node makes a pool afresh.
+func (c *Client) retirePools(r *topology.Routes) {
+	c.poolsMu.Lock()
+	defer c.poolsMu.Unlock()
+	if len(c.pools) == 0 {
+		return
+	}
+	masters := make(map[string]bool, len(r.Map.Shards()))
+	for _, s := range r.Map.Shards() {
+		masters[s.Master] = true
+	}
+	for addr, p := range c.pools {
+		if !masters[addr] {
+			delete(c.pools, addr)
+			c.forgetClose(p)
+			p.Drain()
+		}
+	}
+}
+
 // Do runs one command at once on the transaction's connection, where the
 // WATCH holds: typically a read of a watched key. Its keys must be in the
 // watched slot.
