@@ -3,7 +3,6 @@ package redactor_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -44,20 +43,6 @@ func (d *dialCounter) snapshot() map[string]int {
 		out[a] = n
 	}
 	return out
-}
-
-// tagPerMaster returns a hash tag for each master of lc, by address.
-func tagPerMaster(t *testing.T, lc *localcluster.Cluster) map[string]string {
-	t.Helper()
-	tags := map[string]string{}
-	for i := 0; len(tags) < len(lc.Addrs()) && i < 1000; i++ {
-		tag := fmt.Sprintf("{%s-%d}", t.Name(), i)
-		if owner := ownerIn(t, lc, tag); tags[owner] == "" {
-			tags[owner] = tag
-		}
-	}
-	require.Len(t, tags, len(lc.Addrs()))
-	return tags
 }
 
 // isClusterDown reports whether err is the server's CLUSTERDOWN.
@@ -121,7 +106,7 @@ func TestMajorityOfMastersDown(t *testing.T) {
 				DialTimeout: time.Second, ReadTimeout: readTimeout, RetryTimeout: retryTimeout})
 			require.NoError(t, err)
 			defer c.Close()
-			tags := tagPerMaster(t, lc)
+			tags := tagsOfMasters(t, lc)
 			masters := lc.Addrs()
 			live, victims := masters[0], masters[1:]
 			for addr, tag := range tags {
@@ -234,7 +219,7 @@ func TestStoppedMasterFailsOver(t *testing.T) {
 	c, err := redactor.New(testContext(t), redactor.Config{Addrs: lc.Addrs(), ReadTimeout: time.Second})
 	require.NoError(t, err)
 	defer c.Close()
-	tags := tagPerMaster(t, lc)
+	tags := tagsOfMasters(t, lc)
 	victim := c.Nodes()[0].Addr // the first address a layout load tries
 	require.NoError(t, c.Do(testContext(t), "SET", tags[victim]+"k", "v").Err)
 

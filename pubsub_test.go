@@ -525,19 +525,16 @@ func ExampleClient_SSubscribe() {
 	// smessage example:orders:{us} order for example:orders:{us}
 }
 
-// TestSubscribeTimesOutOnHungNode subscribes to a shard channel whose
-// master swallows everything: the call's context ends before the server
-// confirms, so the call fails with the context's error, for a new
-// subscription and for a channel added to one, and the channel is not
-// left half wanted. (A withdrawn request used to be answered with nil by
-// its own withdrawal: SSubscribe returned a subscription that listened to
-// nothing.)
-func TestSubscribeTimesOutOnHungNode(t *testing.T) {
+// subscribedBesideHungMaster starts a proxied cluster and a client that
+// subscribed to shard channel other, then makes the master of channel ch
+// (another master than other's, and not the client's seed) swallow
+// everything, until heal or the end of the test.
+func subscribedBesideHungMaster(t *testing.T) (c *redactor.Client, sub *redactor.Subscription, ch, other string, heal func()) {
+	t.Helper()
 	pc := startProxiedCluster(t, localcluster.Config{Masters: 3})
 	ctx := testContext(t)
-	ch := t.Name()
+	ch = t.Name()
 	owner := ownerIn(t, pc.Cluster, ch)
-	var other string
 	for i := 0; other == ""; i++ {
 		if cand := fmt.Sprintf("%s-%d", ch, i); ownerIn(t, pc.Cluster, cand) != owner {
 			other = cand
@@ -549,13 +546,28 @@ func TestSubscribeTimesOutOnHungNode(t *testing.T) {
 	}
 	c, err := redactor.New(ctx, redactor.Config{Addrs: []string{pc.proxyOf(t, seed).Addr()}})
 	require.NoError(t, err)
-	defer c.Close()
-	sub, err := c.SSubscribe(ctx, other)
+	t.Cleanup(func() { c.Close() })
+	sub, err = c.SSubscribe(ctx, other)
 	require.NoError(t, err)
-	defer sub.Close()
+	t.Cleanup(func() { sub.Close() })
 
-	pc.proxyOf(t, owner).Blackhole(true)
-	defer pc.proxyOf(t, owner).Blackhole(false)
+	hung := pc.proxyOf(t, owner)
+	hung.Blackhole(true)
+	heal = func() { hung.Blackhole(false) }
+	t.Cleanup(heal)
+	return c, sub, ch, other, heal
+}
+
+// TestSubscribeTimesOutOnHungNode subscribes to a shard channel whose
+// master swallows everything: the call's context ends before the server
+// confirms, so the call fails with the context's error, for a new
+// subscription and for a channel added to one, and the channel is not
+// left half wanted. (A withdrawn request used to be answered with nil by
+// its own withdrawal: SSubscribe returned a subscription that listened to
+// nothing.)
+func TestSubscribeTimesOutOnHungNode(t *testing.T) {
+	ctx := testContext(t)
+	c, sub, ch, other, _ := subscribedBesideHungMaster(t)
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	hung, err := c.SSubscribe(short, ch)
@@ -575,29 +587,8 @@ func TestSubscribeTimesOutOnHungNode(t *testing.T) {
 // second still waits for it and fails only at its own deadline, instead
 // of being told the channel is subscribed once the first withdrew it.
 func TestSubscribeWithdrawKeepsOthersChannels(t *testing.T) {
-	pc := startProxiedCluster(t, localcluster.Config{Masters: 3})
 	ctx := testContext(t)
-	ch := t.Name()
-	owner := ownerIn(t, pc.Cluster, ch)
-	var other string
-	for i := 0; other == ""; i++ {
-		if cand := fmt.Sprintf("%s-%d", ch, i); ownerIn(t, pc.Cluster, cand) != owner {
-			other = cand
-		}
-	}
-	seed := pc.Addrs()[0]
-	if seed == owner {
-		seed = pc.Addrs()[1]
-	}
-	c, err := redactor.New(ctx, redactor.Config{Addrs: []string{pc.proxyOf(t, seed).Addr()}})
-	require.NoError(t, err)
-	defer c.Close()
-	sub, err := c.SSubscribe(ctx, other)
-	require.NoError(t, err)
-	defer sub.Close()
-
-	pc.proxyOf(t, owner).Blackhole(true)
-	defer pc.proxyOf(t, owner).Blackhole(false)
+	c, sub, ch, other, heal := subscribedBesideHungMaster(t)
 	first := make(chan error, 1)
 	go func() {
 		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
@@ -608,12 +599,12 @@ func TestSubscribeWithdrawKeepsOthersChannels(t *testing.T) {
 	long, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	start := time.Now()
-	err = sub.Subscribe(long, ch)
+	err := sub.Subscribe(long, ch)
 	assert.ErrorIs(t, <-first, context.DeadlineExceeded)
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "the second call returned after %v", time.Since(start))
 	// Both gave up: the channel is no longer wanted, so the subscription
 	// works on with what it had, and later asks for it afresh.
-	pc.proxyOf(t, owner).Blackhole(false)
+	heal()
 	spublish(t, c, other, "still")
 	assert.Equal(t, "still", nextMessage(t, sub).Payload)
 	require.NoError(t, sub.Subscribe(ctx, ch))
