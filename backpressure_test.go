@@ -300,3 +300,32 @@ func TestCanceledBeyondTheBoundIsNotSent(t *testing.T) {
 		}
 	}
 }
+
+// TestPartsKeepOrderOnAFreshConnection runs, on fresh clients whose
+// connections are not open yet, pipelines cut into many parts by a small
+// bound: the first parts wait in the node actor's mailbox while it dials,
+// and no later part may overtake them once the connection opens. INCRs of
+// one key must count up in queue order.
+func TestPartsKeepOrderOnAFreshConnection(t *testing.T) {
+	ctx := testContext(t)
+	key := "{" + t.Name() + "}:n"
+	for round := range 10 {
+		c, err := redactor.New(ctx, redactor.Config{Addrs: cluster.Addrs(), MaxInFlight: 8})
+		require.NoError(t, err)
+		require.NoError(t, c.Do(ctx, "DEL", key).Err)
+		c.Close()
+		c, err = redactor.New(ctx, redactor.Config{Addrs: cluster.Addrs(), MaxInFlight: 8})
+		require.NoError(t, err)
+		p := c.Pipeline()
+		for range 5000 {
+			p.Do("INCR", key)
+		}
+		results, err := p.Exec(ctx)
+		c.Close()
+		require.NoError(t, err)
+		for i, r := range results {
+			require.NoError(t, r.Err)
+			require.Equal(t, int64(i+1), r.Value, "round %d: INCR %d ran out of order", round, i)
+		}
+	}
+}

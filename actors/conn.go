@@ -126,17 +126,19 @@ func dialPipe(ctx context.Context, dial func(context.Context, string) (net.Conn,
 
 // send hands b to the writer. It reports false, keeping b, when the
 // connection is closed: the owner sends b on a new one.
-func (c *pipeConn) send(b *nodeBatch) bool {
+func (c *pipeConn) send(batches ...*nodeBatch) bool {
 	c.mu.Lock()
 	if c.isClosed {
 		c.mu.Unlock()
 		return false
 	}
 	var dropped []*nodeBatch
-	if b.queued() {
-		c.pending = append(c.pending, b)
-	} else {
-		dropped = append(dropped, b)
+	for _, b := range batches {
+		if b.queued() {
+			c.pending = append(c.pending, b)
+		} else {
+			dropped = append(dropped, b)
+		}
 	}
 	if len(c.pending) >= max(c.pruneAt, minPrune) {
 		dropped = append(dropped, c.prune()...)

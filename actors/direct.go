@@ -77,31 +77,51 @@ func (r *Registry) forget(id string) { r.handles.Delete(id) }
 // it can, else to the node actor. A batch beyond the coordinator's
 // MaxBatchCommands or MaxBatchBytes goes as consecutive parts (cutBatch).
 func (c *coordinator) deliver(ctx actor.Context, b *nodeBatch) {
-	if c.tooLarge(b) {
-		parts := c.cutBatch(b)
-		b.exec.pending += len(parts) - 1
-		for _, p := range parts {
-			c.deliverOne(ctx, p)
+	if !c.tooLarge(b) {
+		c.handOver(b)
+		if !c.sendDirect(b, nil) {
+			ctx.Send(b.node, b)
 		}
 		return
 	}
-	c.deliverOne(ctx, b)
+	// The parts take one way, all of them, in order: straight to the
+	// open connection, or through the node actor's mailbox. Split
+	// between the two, a later part could be written before an earlier
+	// one still in the mailbox, while the actor dials.
+	parts := c.cutBatch(b)
+	b.exec.pending += len(parts) - 1
+	for _, p := range parts {
+		c.handOver(p)
+	}
+	if !c.sendDirect(parts[0], parts) {
+		ctx.Send(b.node, &nodeBatches{batches: parts})
+	}
 }
 
-// deliverOne sends b to its node.
-func (c *coordinator) deliverOne(ctx actor.Context, b *nodeBatch) {
+// handOver records b as handed to its node.
+func (c *coordinator) handOver(b *nodeBatch) {
 	b.exec.handedOver(b)
 	if b.exec.onBatch != nil {
 		b.sentAt = time.Now()
 		b.retried = b.exec.countResent(b.idx)
 	}
-	if c.cfg.Registry != nil && !b.dedicated {
-		h := c.handleOf(b.node)
-		if conn := h.lanes[laneOf(b)].Load(); conn != nil && b.exec.ctx().Err() == nil && conn.send(b) {
-			return
-		}
+}
+
+// sendDirect hands b, or the consecutive batches all (of b's node and
+// lane) when not nil, to the node's open connection, and reports whether
+// it could.
+func (c *coordinator) sendDirect(b *nodeBatch, all []*nodeBatch) bool {
+	if c.cfg.Registry == nil || b.dedicated || b.exec.ctx().Err() != nil {
+		return false
 	}
-	ctx.Send(b.node, b)
+	conn := c.handleOf(b.node).lanes[laneOf(b)].Load()
+	if conn == nil {
+		return false
+	}
+	if all != nil {
+		return conn.send(all...)
+	}
+	return conn.send(b)
 }
 
 // handleOf returns the handle of the node actor pid, cached; nil without a

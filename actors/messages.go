@@ -242,6 +242,12 @@ type nodeBatch struct {
 	queue int32
 }
 
+// nodeBatches are consecutive parts of one node batch (cutBatch), sent to
+// the node actor together so that they are written in order.
+type nodeBatches struct {
+	batches []*nodeBatch
+}
+
 // batchDone tells the coordinator that a node batch has an outcome for each
 // of its commands.
 type batchDone struct {

@@ -141,6 +141,10 @@ func (n *nodeActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *nodeBatch:
 		n.send(ctx, msg)
+	case *nodeBatches:
+		for _, b := range msg.batches {
+			n.send(ctx, b)
+		}
 	case *actor.Started:
 		if n.cfg.Registry != nil {
 			n.handle = n.cfg.Registry.handle(ctx.Self().Id)
