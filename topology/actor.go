@@ -94,6 +94,10 @@ type topologyActor struct {
 	waiting   []waiter    // answered when the running load ends
 	next      []waiter    // arrived during the running load: served by the next
 	again     bool        // someone asked for a load during the running one
+	// movedDuringLoad are the MOVEDs patched in while the running load
+	// ran: its layout may predate them, so they are patched on top of it
+	// (the load they asked for then confirms or corrects them).
+	movedDuringLoad []Move
 	stopTick  chan struct{}
 
 	reloadCommands bool // the next load loads the command table too
@@ -345,6 +349,7 @@ func loadFromConn(ctx context.Context, dial DialFunc, tls bool, addr string, nee
 // starts the next load if one was asked for meanwhile.
 func (a *topologyActor) finishLoad(ctx actor.Context, l *loaded) {
 	a.loading = false
+	defer func() { a.movedDuringLoad = nil }()
 	a.lastLoad = time.Now()
 	for _, addr := range l.failed {
 		a.suspect(addr)
@@ -358,6 +363,12 @@ func (a *topologyActor) finishLoad(ctx actor.Context, l *loaded) {
 		newCommands := l.commands != nil && a.commands != nil
 		if l.commands != nil {
 			a.commands = l.commands.WithPolicies(a.cfg.Policies)
+		}
+		if len(a.movedDuringLoad) > 0 {
+			// A layout read before those MOVEDs would send their
+			// commands back to where they were refused, once per load
+			// until a command runs out of redirects.
+			l.m = l.m.WithMoves(a.movedDuringLoad)
 		}
 		changed = a.routes == nil || !a.routes.Map.Equal(l.m) || newCommands
 		if changed {
@@ -403,6 +414,9 @@ func (a *topologyActor) redirect(ctx actor.Context, r *Redirect) {
 		return
 	}
 	m := a.routes.Map.WithMoves(r.Moved)
+	if a.loading {
+		a.movedDuringLoad = append(a.movedDuringLoad, r.Moved...)
+	}
 	missing := slices.ContainsFunc(r.Addrs, func(addr string) bool { return a.nodes[addr] == nil })
 	if m != a.routes.Map || missing {
 		for _, addr := range r.Addrs {
