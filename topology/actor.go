@@ -98,7 +98,7 @@ type topologyActor struct {
 	// ran: its layout may predate them, so they are patched on top of it
 	// (the load they asked for then confirms or corrects them).
 	movedDuringLoad []Move
-	stopTick  chan struct{}
+	stopTick        chan struct{}
 
 	reloadCommands bool // the next load loads the command table too
 
