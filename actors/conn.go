@@ -190,7 +190,8 @@ func (c *pipeConn) write() {
 			return
 		}
 		var batches, dropped []*nodeBatch
-		batches, spare, dropped = c.admit(spare)
+		batches, dropped = c.admit(spare)
+		spare = nil // batches holds its memory now
 		c.writing = len(batches) > 0
 		c.mu.Unlock()
 		c.dropAbandoned(dropped)

@@ -84,7 +84,7 @@ func (c *pipeConn) fits(b *nodeBatch) bool {
 // when some must stay; and the batches it dropped because their callers
 // gave up, to fail outside the lock (none is ever written). Called with
 // c.mu held.
-func (c *pipeConn) admit(spare []*nodeBatch) (batches, nextSpare, dropped []*nodeBatch) {
+func (c *pipeConn) admit(spare []*nodeBatch) (batches, dropped []*nodeBatch) {
 	k := 0
 	for ; k < len(c.pending); k++ {
 		b := c.pending[k]
@@ -98,7 +98,7 @@ func (c *pipeConn) admit(spare []*nodeBatch) (batches, nextSpare, dropped []*nod
 		// while the writer works through the other.
 		c.starved = false
 		batches, c.pending = c.pending, spare[:0]
-		return batches, nil, nil
+		return batches, nil
 	}
 	batches = append(spare[:0], c.pending[:k]...)
 	for ; k < len(c.pending); k++ {
@@ -124,7 +124,7 @@ func (c *pipeConn) admit(spare []*nodeBatch) (batches, nextSpare, dropped []*nod
 	if c.starved && n >= max(c.pruneAt, minPrune) {
 		dropped = append(dropped, c.prune()...)
 	}
-	return batches, nil, dropped
+	return batches, dropped
 }
 
 // take counts b in flight. Called with c.mu held.
