@@ -60,6 +60,9 @@ func run(ctx context.Context, cfg config) (err error) {
 		if note := b.ceilingNote(); note != "" {
 			fmt.Println(note)
 		}
+		if note := b.floorNote(); note != "" {
+			fmt.Println(note)
+		}
 		if note := b.startupNote(); note != "" {
 			fmt.Println(note)
 		}

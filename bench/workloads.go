@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -39,6 +40,9 @@ type bench struct {
 	// ceilingOps is what redis-benchmark got from the same masters (see
 	// ceiling), or 0.
 	ceilingOps float64
+	// floor is the floor client's latency on the direct cluster (see
+	// floorClient), or nil.
+	floor *measurement
 	// startups are the startup measurements of the growth clusters.
 	startups []startup
 }
@@ -126,15 +130,33 @@ func (b *bench) latency(ctx context.Context, e *env, cs *clients, d *delaySettin
 	if err := b.warmUp(ctx, cs.all, b.cfg.pipeline); err != nil {
 		return err
 	}
+	list := cs.all
+	if d == nil {
+		// The floor takes its turns with the clients on the direct
+		// cluster (floorClient).
+		f, err := newFloor(ctx, e.seeds())
+		if err != nil {
+			return err
+		}
+		defer f.close()
+		list = append(slices.Clip(list), f)
+	}
 	run := sequentialRun{
 		budget: b.cfg.duration,
 		ops:    func(rng *rand.Rand) []op { return b.pipelineOps(rng, b.cfg.pipeline) },
 	}
-	recs, err := run.run(ctx, cs.all)
+	recs, err := run.run(ctx, list)
 	if err != nil {
 		return err
 	}
-	b.record(base, cs.all, recs)
+	b.record(base, cs.all, recs[:len(cs.all)])
+	if d == nil {
+		floor := base
+		floor.client = nameFloor
+		recs[len(cs.all)].fill(&floor)
+		b.floor = &floor
+		logf("  %-16s p50 %-9s p99 %-9s (%d calls)", nameFloor, fmtDur(floor.p50), fmtDur(floor.p99), floor.samples)
+	}
 	return nil
 }
 
