@@ -16,10 +16,10 @@ import (
 // nameFloor labels the floor client, which is no column of the table.
 const nameFloor = "floor"
 
-// floorClient is the least a pipeline can cost: no client library, one
-// raw connection per master, and the caller's goroutine writing each
-// master's commands and then reading every reply, without a single
-// hand-off to another goroutine. It knows the slot map from the start and
+// floorClient is the least a pipeline can cost: no client library (only
+// redactor's RESP encoder and decoder), one raw connection per master, and
+// the caller's goroutine writing each master's commands and then reading
+// every reply, without a single hand-off to another goroutine. It knows the slot map from the start and
 // follows no redirect (the latency workload's direct cluster never moves a
 // slot). What the latency workload measures of it is the floor set by
 // the kernel and the servers, which the other clients are quoted against.
@@ -56,7 +56,7 @@ func newFloor(ctx context.Context, addrs []string) (*floorClient, error) {
 		byAddr[a] = fc
 	}
 	first := f.conns[0]
-	first.buf = appendRESP(first.buf[:0], "CLUSTER", "SLOTS")
+	first.buf = resp.AppendCommand(first.buf[:0], []string{"CLUSTER", "SLOTS"})
 	if _, err := first.nc.Write(first.buf); err != nil {
 		return nil, errors.Join(fmt.Errorf("floor: %w", err), f.close())
 	}
@@ -104,9 +104,9 @@ func (f *floorClient) pipeline(_ context.Context, ops []op) error {
 			f.batches = append(f.batches, fc)
 		}
 		if o.set {
-			fc.buf = appendRESP(fc.buf, "SET", o.key, o.val())
+			fc.buf = resp.AppendCommand(fc.buf, []string{"SET", o.key, o.val()})
 		} else {
-			fc.buf = appendRESP(fc.buf, "GET", o.key)
+			fc.buf = resp.AppendCommand(fc.buf, []string{"GET", o.key})
 		}
 		fc.sent = append(fc.sent, o)
 	}
@@ -148,21 +148,6 @@ func (f *floorClient) close() error {
 		errs = append(errs, fc.nc.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// appendRESP appends args to b as a RESP array of bulk strings.
-func appendRESP(b []byte, args ...string) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
-	}
-	return b
 }
 
 // floorNote quotes each client's latency on the direct cluster against
