@@ -161,7 +161,7 @@ func (tx *Tx) Do(ctx context.Context, cmd string, args ...string) Result {
 	}
 	var r [1]resp.Reply
 	if _, err := tx.conn.Exchange(ctx, [][]string{command}, r[:], tx.c.cfg.ReadTimeout); err != nil {
-		return Result{Err: unanswered(err)}
+		return Result{Err: err}
 	}
 	return Result{Value: r[0].Value, Err: r[0].Err}
 }
@@ -196,7 +196,6 @@ func (tx *Tx) Exec(ctx context.Context) ([]Result, error) {
 	cmds = append(cmds, []string{"EXEC"})
 	replies := make([]resp.Reply, len(cmds))
 	got, err := tx.conn.Exchange(ctx, cmds, replies, tx.c.cfg.ReadTimeout)
-	err = unanswered(err)
 	all := make([]Result, len(cmds))
 	for k := range all {
 		switch {
@@ -214,18 +213,6 @@ func (tx *Tx) Exec(ctx context.Context) ([]Result, error) {
 		return results, ErrTxAborted
 	}
 	return results, nil
-}
-
-// unanswered is the error of an exchange on a transaction's connection:
-// one that ended after its commands were written, by its context, is an
-// unknown outcome too. The connection closes then, which disarms a
-// command that blocks, but a transaction or a write the node has read, or
-// will read when it resumes from a stall, runs all the same.
-func unanswered(err error) error {
-	if err == nil || errors.Is(err, ErrNotSent) || errors.Is(err, ErrUnknownOutcome) {
-		return err
-	}
-	return wire.Chain(ErrUnknownOutcome, err)
 }
 
 // check refuses a command a transaction's connection must not run, or

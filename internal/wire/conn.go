@@ -82,8 +82,8 @@ func (c *Conn) Close() error { return c.nc.Close() }
 //   - the connection broke after the write: it wraps ErrUnknownOutcome;
 //   - ctx ended while waiting: the connection is closed at once, so the
 //     server cannot serve a blocked command later, and the error wraps
-//     ctx's; it also wraps ErrUnknownOutcome when a reply had started to
-//     arrive (the command was served just before).
+//     ctx's and ErrUnknownOutcome (ErrNotSent when nothing was written):
+//     a server that had not read the command yet runs it when it does.
 //
 // silence, when positive, bounds how long no byte may arrive while replies
 // are due. After an error the connection is closed.
@@ -99,16 +99,12 @@ func (c *Conn) Exchange(ctx context.Context, cmds [][]string, replies []resp.Rep
 	if err := c.write(cmds); err != nil {
 		return 0, c.failed(ctx, stop, err)
 	}
-	before := c.r.read
 	for i := range cmds {
 		v, err := c.d.Decode()
 		if err != nil {
 			if re, ok := err.(*resp.Error); ok {
 				replies[i] = resp.Reply{Err: re}
 				continue
-			}
-			if c.r.read > before {
-				c.r.arrived = true
 			}
 			return i, c.failed(ctx, stop, fmt.Errorf("%w: %s: %w", ErrUnknownOutcome, c.addr, err))
 		}
@@ -160,10 +156,6 @@ func (c *Conn) failed(ctx context.Context, stop func() bool, err error) error {
 	canceled := !stop()
 	if canceled {
 		c.r.waitInterrupted()
-		c.nc.SetReadDeadline(time.Time{}) // so peek can look
-		if !c.r.arrived && c.br.Buffered() == 0 && peek(c.nc) == peekData {
-			c.r.arrived = true // the reply sat unread when ctx ended
-		}
 	}
 	c.close()
 	switch {
@@ -189,9 +181,7 @@ func (c *Conn) close() {
 // silence, not on the whole exchange; interrupt ends every read at once,
 // for good.
 type silenceReader struct {
-	nc      net.Conn
-	read    int64 // bytes read
-	arrived bool  // reply bytes came before an interrupt
+	nc net.Conn
 
 	mu          sync.Mutex
 	silence     time.Duration
@@ -205,9 +195,7 @@ func (r *silenceReader) Read(p []byte) (int, error) {
 		r.nc.SetReadDeadline(time.Now().Add(r.silence))
 	}
 	r.mu.Unlock()
-	n, err := r.nc.Read(p)
-	r.read += int64(n)
-	return n, err
+	return r.nc.Read(p)
 }
 
 // arm starts an exchange bounded by silence (none when zero).
